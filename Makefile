@@ -1,0 +1,34 @@
+# ecocomp — `make demo` runs the demo county, `make test` runs every test.
+GO      ?= go
+BIN     := bin/ecocomp
+PARCELS ?= 20000
+SEED    ?= 1
+
+.PHONY: all build demo test vet bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ecocomp
+
+# Installs PostGIS when missing (as root on Debian/Ubuntu), starts the project-local cluster
+# unless DATABASE_URL is set, migrates, loads the demo county and serves the map.
+demo: build
+	@sh .ci/ensure-postgis
+	@if [ -z "$$DATABASE_URL" ]; then ./$(BIN) devdb start >/dev/null; fi
+	./$(BIN) migrate
+	./$(BIN) seed demo --parcels $(PARCELS) --seed $(SEED)
+	./$(BIN) serve
+
+vet:
+	$(GO) vet ./...
+
+# Every test, against a real PostGIS: ECOCOMP_TEST_DATABASE_URL when set, else the machine's
+# PostgreSQL on 127.0.0.1:5432, else the project-local devdb cluster.
+test: vet
+	@url="$${ECOCOMP_TEST_DATABASE_URL:-$$(sh .ci/test-database-url)}"; \
+	echo "go test against $$url"; \
+	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -p 2 -timeout 20m ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/httpapi"
+)
+
+func (a *App) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", a.Cfg.Addr, "listen address host:port (default from ECOCOMP_ADDR)")
+	if err := a.parseFlags(fs, args, "serve [--addr host:port]"); err != nil {
+		return ignoreHelp(err)
+	}
+	a.Cfg.Addr = *addr
+	if err := a.Cfg.Validate(); err != nil {
+		return err
+	}
+	pool, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	srv := httpapi.New(pool, a.logger(), a.Cfg)
+	return httpapi.Serve(ctx, srv, a.Cfg.Addr, func(addr net.Addr) {
+		fmt.Fprintf(a.Stdout, "ecocomp serving http://%s/\n", addr)
+	})
+}

@@ -1,0 +1,159 @@
+// Package httpapi is ecocomp's HTTP face: the chi router, the RFC 9457 error mapping, health
+// and readiness, and (as they arrive) the parcel API, OGC API Features, tiles and the web map.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"path"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/config"
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
+	"github.com/wuyuan-forestry/ecocomp/web"
+)
+
+// Server holds what the handlers need. It has no global state: tests build their own.
+type Server struct {
+	pool   *pgxpool.Pool
+	log    *slog.Logger
+	cfg    config.Config
+	router chi.Router
+}
+
+// New builds the server's routes on pool.
+func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
+	s := &Server{pool: pool, log: log, cfg: cfg}
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.recoverer, s.logRequests)
+	r.NotFound(notFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), "")
+	})
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.handle(s.readyz))
+	r.Handle("/*", staticFiles(web.Dist()))
+	s.router = r
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when the database answers and every migration is applied.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.pool.Ping(ctx); err != nil {
+		return err
+	}
+	m, err := postgis.NewMigrator(s.pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	current, err := m.Current(ctx)
+	if err != nil {
+		return err
+	}
+	if !current {
+		writeProblem(w, r, http.StatusServiceUnavailable, "the database schema is behind this binary: run `ecocomp migrate`", "")
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok", "migrations": "current"})
+	return nil
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("there is no resource at %s; see / for the map and API.md for the endpoints", r.URL.Path), "")
+}
+
+// staticFiles serves the embedded web map; a missing file is a problem like any other 404.
+func staticFiles(files fs.FS) http.Handler {
+	fileServer := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if name == "" {
+			name = "index.html"
+		}
+		if _, err := fs.Stat(files, name); err != nil {
+			notFound(w, r)
+			return
+		}
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// recoverer turns a panic into a 500 problem; the stack goes to the log, never to the client.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", middleware.GetReqID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeProblem(w, r, http.StatusInternalServerError, "an internal error occurred; it has been logged with the request id", "")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		start := time.Now()
+		next.ServeHTTP(ww, r)
+		s.log.Debug("request", "request_id", middleware.GetReqID(r.Context()), "method", r.Method,
+			"path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(), "ms", time.Since(start).Milliseconds())
+	})
+}
+
+// Serve listens on cfg.Addr and serves until ctx ends, then drains requests for up to 10 s.
+// ready, when not nil, receives the bound address once the listener is up.
+func Serve(ctx context.Context, s *Server, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (%v): set ECOCOMP_ADDR to a free host:port", addr, err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
