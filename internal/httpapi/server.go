@@ -31,6 +31,7 @@ type Server struct {
 	log    *slog.Logger
 	cfg    config.Config
 	router chi.Router
+	extent extentCache
 }
 
 // New builds the server's routes on pool.
@@ -44,6 +45,8 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.handle(s.readyz))
+	s.parcelRoutes(r)
+	s.ogcRoutes(r)
 	r.Handle("/*", staticFiles(web.Dist()))
 	s.router = r
 	return s
@@ -102,8 +105,15 @@ func staticFiles(files fs.FS) http.Handler {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	writeJSONBody(w, status, v)
+}
+
+// writeJSONBody writes v with the Content-Type already set by the caller.
+func writeJSONBody(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
 
 // recoverer turns a panic into a 500 problem; the stack goes to the log, never to the client.

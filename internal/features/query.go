@@ -1,0 +1,237 @@
+// Package features is the one query layer behind every way parcels (小班), zones and protected
+// areas are read: the lookup API, OGC API Features items and the GeoJSON export. PostGIS builds
+// each feature's GeoJSON text; Go streams the rows as bytes, so memory stays flat whatever the size.
+package features
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// CRS is an output or bbox coordinate reference system the API supports.
+type CRS struct {
+	// SRID is the EPSG code (4490, 4548); CRS84 uses 4490 with lon/lat order.
+	SRID int
+	// NorthingFirst is true when coordinates are written in the CRS's own axis order with latitude
+	// (or northing) first, as OGC API Features Part 2 demands for EPSG:4490 and EPSG:4548.
+	NorthingFirst bool
+	// Decimals is the number of decimals written: 7 for degrees (≈1 cm), 3 for metres.
+	Decimals int
+	// URI is the OGC name of the CRS.
+	URI string
+}
+
+// The supported CRSs.
+var (
+	CRS84    = CRS{SRID: 4490, Decimals: 7, URI: "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+	EPSG4490 = CRS{SRID: 4490, NorthingFirst: true, Decimals: 7, URI: "http://www.opengis.net/def/crs/EPSG/0/4490"}
+	EPSG4548 = CRS{SRID: 4548, NorthingFirst: true, Decimals: 3, URI: "http://www.opengis.net/def/crs/EPSG/0/4548"}
+	AllCRS   = []CRS{CRS84, EPSG4490, EPSG4548}
+	// Export4548 is EPSG:4548 written easting-first, as GIS tools expect in GeoJSON files.
+	Export4548 = CRS{SRID: 4548, Decimals: 3, URI: "http://www.opengis.net/def/crs/EPSG/0/4548"}
+)
+
+// CRSByURI finds a supported CRS by its OGC URI, or by its short name (EPSG:4490, CRS84).
+func CRSByURI(s string) (CRS, bool) {
+	switch strings.TrimSpace(s) {
+	case CRS84.URI, "CRS84", "OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84":
+		return CRS84, true
+	case EPSG4490.URI, "EPSG:4490", "urn:ogc:def:crs:EPSG::4490":
+		return EPSG4490, true
+	case EPSG4548.URI, "EPSG:4548", "urn:ogc:def:crs:EPSG::4548":
+		return EPSG4548, true
+	}
+	return CRS{}, false
+}
+
+// Filter selects current parcels. Zero values select everything.
+type Filter struct {
+	Code     string
+	Point    *orb.Point // lon/lat, EPSG:4490
+	BBox     *orb.Bound // in BBoxCRS
+	BBoxCRS  CRS        // CRS84 when zero
+	Township string     // 9-digit code or the township's name
+	After    string     // keyset cursor: codes greater than this
+	Limit    int        // 0: no limit
+}
+
+// Shape says how features are written.
+type Shape struct {
+	CRS       CRS
+	WithZones bool // add each parcel's zone overlaps (area name, zone kind, overlap 亩)
+}
+
+// args collects bound parameters; values never enter the SQL text.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+// geomExpr writes the geometry column in the output CRS, exterior rings counter-clockwise
+// (RFC 7946), and flipped for CRSs whose first axis is north.
+func geomExpr(col string, c CRS) string {
+	g := "ST_ForcePolygonCCW(" + col + ")"
+	if c.SRID != 4490 {
+		g = fmt.Sprintf("ST_Transform(%s, %d)", g, c.SRID)
+	}
+	if c.NorthingFirst {
+		g = "ST_FlipCoordinates(" + g + ")"
+	}
+	return fmt.Sprintf("ST_AsGeoJSON(%s, %d, 0)", g, c.Decimals)
+}
+
+// propertiesSQL is a parcel feature's properties: codes with their labels beside them, areas,
+// and no personal data (tree ownership is a class, never a name).
+const propertiesSQL = `json_build_object(
+	'code', p.code, 'xian', p.xian, 'xiang', p.xiang, 'cun', p.cun, 'lin_ban', p.lin_ban, 'xiao_ban', p.xiao_ban,
+	'township_code', p.township_code, 'township', tw.name, 'village_code', p.village_code, 'village', vi.name,
+	'mian_ji', p.mian_ji, 'legal_area_mu', round(p.mian_ji * 15, 2),
+	'area_ha', round((p.area_m2 / 10000)::numeric, 4), 'area_mu', round((p.area_m2 * 3 / 2000)::numeric, 2),
+	'area_plane_ha', round((p.area_plane_m2 / 10000)::numeric, 4),
+	'di_lei', p.di_lei, 'di_lei_label', d.m ->> (p.code_scheme || ':DI_LEI:' || p.di_lei),
+	'ld_qs', p.ld_qs, 'ld_qs_label', d.m ->> (p.code_scheme || ':LD_QS:' || p.ld_qs),
+	'lm_qs', p.lm_qs, 'lm_qs_label', d.m ->> (p.code_scheme || ':LM_QS:' || p.lm_qs),
+	'sen_lin_lb', p.sen_lin_lb, 'sen_lin_lb_label', d.m ->> (p.code_scheme || ':SEN_LIN_LB:' || p.sen_lin_lb),
+	'shi_quan_d', p.shi_quan_d, 'shi_quan_d_label', d.m ->> (p.code_scheme || ':SHI_QUAN_D:' || p.shi_quan_d),
+	'gjgyl_bhdj', p.gjgyl_bhdj, 'gjgyl_bhdj_label', d.m ->> (p.code_scheme || ':GJGYL_BHDJ:' || p.gjgyl_bhdj),
+	'bh_dj', p.bh_dj, 'bh_dj_label', d.m ->> (p.code_scheme || ':BH_DJ:' || p.bh_dj),
+	'lin_zhong', p.lin_zhong, 'lin_zhong_label', d.m ->> (p.code_scheme || ':LIN_ZHONG:' || p.lin_zhong),
+	'qi_yuan', p.qi_yuan, 'qi_yuan_label', d.m ->> (p.code_scheme || ':QI_YUAN:' || p.qi_yuan),
+	'you_shi_sz', p.you_shi_sz, 'you_shi_sz_label', d.m ->> (p.code_scheme || ':YOU_SHI_SZ:' || p.you_shi_sz),
+	'ling_zu', p.ling_zu, 'ling_zu_label', d.m ->> (p.code_scheme || ':LING_ZU:' || p.ling_zu),
+	'xu_ji', p.xu_ji, 'code_scheme', p.code_scheme, 'valid_from', p.valid_from, 'demo', p.demo)`
+
+// zonesSQL lists the zones a parcel overlaps, with the overlap in 亩 (ellipsoidal).
+const zonesSQL = `(SELECT coalesce(json_agg(json_build_object(
+		'area_name', a.name, 'area_kind', z.area_kind, 'zone_kind', z.zone_kind, 'zone', z.name,
+		'overlap_mu', round((ST_Area(ST_Intersection(p.geom, z.geom)::geography) * 3 / 2000)::numeric, 2))
+		ORDER BY a.name, z.site, z.zone_kind), '[]'::json)
+	FROM zone z JOIN protected_area a ON a.id = z.area_id
+	WHERE z.geom && p.geom AND ST_Relate(z.geom, p.geom, '2********'))`
+
+// Collection is one feature collection: where its rows come from and how a feature is written.
+type Collection struct {
+	ID          string
+	Title       string
+	Description string
+	// from is the FROM clause; the row alias is p and its geometry p.geom (EPSG:4490).
+	from string
+	// key is the sortable unique feature id (keyset paging); keyType casts a cursor to it.
+	key, keyType string
+	// props is the properties object; zones the optional overlap list.
+	props string
+	zones string
+	// current restricts to the rows in force (parcel history).
+	current string
+	// township filters by township code or name (parcels only).
+	township string
+}
+
+// Parcels, Zones and ProtectedAreas are the collections ecocomp serves.
+var (
+	Parcels = &Collection{
+		ID: "parcels", Title: "Forest parcels (小班)",
+		Description: "Current forest-resource parcels with inventory attributes, legal area (MIAN_JI, ha) and computed areas. Owner personal data is never included.",
+		from: `parcel p
+CROSS JOIN d
+LEFT JOIN admin_unit tw ON tw.code = p.township_code
+LEFT JOIN admin_unit vi ON vi.code = p.village_code`,
+		key: "p.code", keyType: "text", props: propertiesSQL, zones: zonesSQL,
+		current: "p.valid_to IS NULL", township: "(p.township_code = %[1]s OR tw.name = %[1]s)",
+	}
+	Zones = &Collection{
+		ID: "zones", Title: "Protected-area zones",
+		Description: "Zones of nature reserves and wetland parks (core, buffer, experimental; conservation, restoration, reasonable use). Demo zones are demonstration data.",
+		from: `(SELECT z.*, a.name AS area_name FROM zone z JOIN protected_area a ON a.id = z.area_id) p
+LEFT JOIN zone_kind k ON k.area_kind = p.area_kind AND k.zone_kind = p.zone_kind`,
+		key: "p.id", keyType: "bigint",
+		props: `json_build_object('name', p.name, 'area_id', p.area_id, 'area_name', p.area_name, 'area_kind', p.area_kind,
+	'zone_kind', p.zone_kind, 'zone_label', k.label_zh, 'site', p.site,
+	'area_ha', round((ST_Area(p.geom::geography) / 10000)::numeric, 4), 'demo', p.demo)`,
+	}
+	ProtectedAreas = &Collection{
+		ID: "protected_areas", Title: "Protected areas",
+		Description: "Nature reserves and wetland parks; the outline is the union of their zones. Demo areas are demonstration data.",
+		from:        `(SELECT a.*, ST_Multi(ST_Union(z.geom)) AS geom FROM protected_area a JOIN zone z ON z.area_id = a.id GROUP BY a.id) p`,
+		key:         "p.id", keyType: "bigint",
+		props: `json_build_object('name', p.name, 'area_kind', p.area_kind, 'level', p.level, 'established', p.established,
+	'area_ha', round((ST_Area(p.geom::geography) / 10000)::numeric, 4), 'note', p.note, 'demo', p.demo)`,
+	}
+	Collections = []*Collection{Parcels, Zones, ProtectedAreas}
+)
+
+// ByID finds a collection by its id.
+func ByID(id string) (*Collection, bool) {
+	for _, c := range Collections {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// HasTownship reports whether the collection can be filtered by township.
+func (c *Collection) HasTownship() bool { return c.township != "" }
+
+// SQL builds the query for f and s: rows of (key text, feature text), ordered by key.
+func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
+	var a args
+	var where []string
+	if c.current != "" {
+		where = append(where, c.current)
+	}
+	if f.Code != "" {
+		where = append(where, fmt.Sprintf("%s = %s::%s", c.key, a.add(f.Code), c.keyType))
+	}
+	if f.Point != nil {
+		where = append(where, fmt.Sprintf("ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4490))",
+			a.add(f.Point.Lon()), a.add(f.Point.Lat())))
+	}
+	if f.BBox != nil {
+		bc := f.BBoxCRS
+		if bc.SRID == 0 {
+			bc = CRS84
+		}
+		minX, minY, maxX, maxY := f.BBox.Min.X(), f.BBox.Min.Y(), f.BBox.Max.X(), f.BBox.Max.Y()
+		if bc.NorthingFirst { // the client wrote northing/latitude first
+			minX, minY, maxX, maxY = minY, minX, maxY, maxX
+		}
+		env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", a.add(minX), a.add(minY), a.add(maxX), a.add(maxY), bc.SRID)
+		if bc.SRID != 4490 {
+			env = fmt.Sprintf("ST_Transform(ST_Segmentize(%s, 100), 4490)", env)
+		}
+		where = append(where, fmt.Sprintf("ST_Intersects(p.geom, %s)", env))
+	}
+	if f.Township != "" && c.township != "" {
+		where = append(where, fmt.Sprintf(c.township, a.add(f.Township)))
+	}
+	if f.After != "" {
+		where = append(where, fmt.Sprintf("%s > %s::%s", c.key, a.add(f.After), c.keyType))
+	}
+	if len(where) == 0 {
+		where = append(where, "true")
+	}
+	props := c.props
+	if s.WithZones && c.zones != "" {
+		props = "(" + c.props + "::jsonb || jsonb_build_object('zones', " + c.zones + "))"
+	}
+	crs := s.CRS
+	if crs.SRID == 0 {
+		crs = CRS84
+	}
+	q := `WITH d AS (SELECT jsonb_object_agg(scheme || ':' || field || ':' || code, label_zh) AS m FROM code_dictionary)
+SELECT ` + c.key + `::text, '{"type":"Feature","id":' || to_json(` + c.key + `::text)::text
+	|| ',"geometry":' || ` + geomExpr("p.geom", crs) + `
+	|| ',"properties":' || ` + props + `::text || '}'
+FROM ` + c.from + `
+WHERE ` + strings.Join(where, "\n  AND ") + `
+ORDER BY ` + c.key
+	if f.Limit > 0 {
+		q += "\nLIMIT " + a.add(f.Limit)
+	}
+	return q, a
+}

@@ -1,0 +1,215 @@
+package httpapi
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/export"
+	"github.com/wuyuan-forestry/ecocomp/internal/features"
+)
+
+const (
+	geoJSON         = "application/geo+json"
+	lookupPageSize  = 100
+	lookupPageLimit = 1000
+)
+
+func (s *Server) parcelRoutes(r chi.Router) {
+	r.Get("/api/v1/parcels", s.handle(s.listParcels))
+	r.Get("/api/v1/parcels/{code}", s.handle(s.getParcel))
+	r.Get("/api/v1/export/parcels.geojson", s.handle(s.exportParcels))
+}
+
+// getParcel answers one current parcel as a GeoJSON Feature with its zone overlaps.
+func (s *Server) getParcel(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	code := chi.URLParam(r, "code")
+	if len(code) > 64 {
+		return apperr.BadParam("code", "a parcel code has at most 64 characters")
+	}
+	return s.streamOne(w, r, features.Parcels, features.Filter{Code: code}, features.Shape{CRS: features.CRS84, WithZones: true},
+		fmt.Sprintf("no current parcel has the code %q; codes are XIAN+XIANG+CUN+LIN_BAN+XIAO_BAN, e.g. 361130100001000100001", code))
+}
+
+// listParcels answers a point lookup (lon, lat) or a keyset-paged bbox / township listing.
+func (s *Server) listParcels(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "lon", "lat", "bbox", "township", "limit", "cursor"); err != nil {
+		return err
+	}
+	point, err := parsePoint(q)
+	if err != nil {
+		return err
+	}
+	bbox, err := parseBBox(q, features.CRS84)
+	if err != nil {
+		return err
+	}
+	township, _, err := single(q, "township")
+	if err != nil {
+		return err
+	}
+	shape := features.Shape{CRS: features.CRS84, WithZones: true}
+	if point != nil {
+		if bbox != nil || q.Has("cursor") {
+			return apperr.BadParam("bbox", "give either a point (lon, lat) or a bbox, not both")
+		}
+		f := features.Filter{Point: point, Township: township}
+		return s.streamCollection(w, r, features.Parcels, f, shape, 0, nil)
+	}
+	if bbox == nil && township == "" {
+		return apperr.New(apperr.Invalid, "say which parcels: lon and lat for the parcel at a point, or bbox=minlon,minlat,maxlon,maxlat and/or township=<code or name> for a paged list")
+	}
+	limit, err := parseLimit(q, lookupPageSize, lookupPageLimit)
+	if err != nil {
+		return err
+	}
+	after, err := parseCursor(q)
+	if err != nil {
+		return err
+	}
+	f := features.Filter{BBox: bbox, Township: township, After: after}
+	return s.streamCollection(w, r, features.Parcels, f, shape, limit, func(p features.Page) string {
+		if !p.More {
+			return `,"numberReturned":` + fmt.Sprint(p.N) + `,"links":[]`
+		}
+		cursor := encodeCursor(p.Last)
+		next := pageURL(r, cursor)
+		return fmt.Sprintf(`,"numberReturned":%d,"cursor":%q,"next":%q,"links":[{"rel":"next","type":%q,"href":%q}]`,
+			p.N, cursor, next, geoJSON, next)
+	})
+}
+
+// streamOne writes the single feature f selects, or a 404 problem saying notFound.
+func (s *Server) streamOne(w http.ResponseWriter, r *http.Request, c *features.Collection, f features.Filter, shape features.Shape, notFound string) error {
+	var buf strings.Builder
+	p, err := c.Stream(r.Context(), s.pool, f, shape, 1, nil, &buf)
+	if err != nil {
+		return err
+	}
+	if p.N == 0 {
+		return apperr.New(apperr.NotFound, "%s", notFound)
+	}
+	w.Header().Set("Content-Type", geoJSON)
+	_, err = io.WriteString(w, buf.String())
+	return err
+}
+
+// streamCollection writes a FeatureCollection of the features f selects, streaming them; tail,
+// when given, writes the members that follow the features (paging links).
+func (s *Server) streamCollection(w http.ResponseWriter, r *http.Request, c *features.Collection, f features.Filter, shape features.Shape, max int, tail func(features.Page) string) error {
+	w.Header().Set("Content-Type", geoJSON)
+	if shape.CRS.SRID != 0 && shape.CRS != features.CRS84 {
+		w.Header().Set("Content-Crs", "<"+shape.CRS.URI+">")
+	}
+	p, err := c.Stream(r.Context(), s.pool, f, shape, max, []byte(`{"type":"FeatureCollection","features":[`), w)
+	if err != nil {
+		return abortIfStarted(err)
+	}
+	end := "]"
+	if tail != nil {
+		end += tail(p)
+	} else {
+		end += fmt.Sprintf(`,"numberReturned":%d`, p.N)
+	}
+	end += fmt.Sprintf(`,"timeStamp":%q}`, time.Now().UTC().Format(time.RFC3339))
+	_, err = io.WriteString(w, end)
+	return abortIfStarted(err)
+}
+
+// abortIfStarted: once a 200 and part of a body are out, an error can no longer become a problem
+// response; abort the connection so the client sees a broken transfer, never a short "complete" file.
+func abortIfStarted(err error) error {
+	if err != nil && features.IsStarted(err) {
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
+// pageURL is the request's own absolute URL with the cursor replaced.
+func pageURL(r *http.Request, cursor string) string {
+	q := r.URL.Query()
+	q.Set("cursor", cursor)
+	u := url.URL{Scheme: scheme(r), Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+func scheme(r *http.Request) string {
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return "https"
+	}
+	return "http"
+}
+
+// exportParcels streams the parcels of a township, a bbox or the whole county as a GeoJSON file,
+// gzip-compressed when the client accepts it.
+func (s *Server) exportParcels(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "township", "bbox", "crs"); err != nil {
+		return err
+	}
+	crs, err := parseCRS(q, "crs", features.CRS84)
+	if err != nil {
+		return err
+	}
+	bbox, err := parseBBox(q, features.CRS84)
+	if err != nil {
+		return err
+	}
+	township, _, err := single(q, "township")
+	if err != nil {
+		return err
+	}
+	o := export.Options{Filter: features.Filter{BBox: bbox, Township: township}, CRS: crs, Now: time.Now()}
+	h := w.Header()
+	h.Set("Content-Type", geoJSON)
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, export.FileName(o)))
+	h.Set("Cache-Control", "no-store")
+	out := io.Writer(w)
+	var gz *gzip.Writer
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+		gz, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
+		out = gz
+	}
+	_, err = export.Parcels(r.Context(), s.pool, o, out)
+	if err != nil && !features.IsStarted(err) {
+		// Nothing was written yet: answer with a plain problem instead.
+		h.Del("Content-Encoding")
+		h.Del("Content-Disposition")
+		return err
+	}
+	if err == nil && gz != nil {
+		if cerr := gz.Close(); cerr != nil {
+			err = &features.ErrStarted{Err: cerr}
+		}
+	}
+	return abortIfStarted(err)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			continue
+		}
+		_, qv, hasQ := strings.Cut(strings.ReplaceAll(params, " ", ""), "q=")
+		if q, err := strconv.ParseFloat(qv, 64); hasQ && err == nil && q == 0 {
+			return false
+		}
+		return true
+	}
+	return false
+}
