@@ -43,6 +43,8 @@ Commands:
   seed demo [--parcels N] [--seed S] [--replace]
                                 load the demo county 婺源县 (real outline, demonstration data)
   seed verify                   check the coverage invariants of the loaded parcels
+  export parcels [--township T] [--bbox …] [--crs EPSG:4490|EPSG:4548] [-o FILE]
+                                streaming GeoJSON for surveyors
   serve                         serve the API and the web map on ECOCOMP_ADDR (127.0.0.1:8080)
 
 Environment: DATABASE_URL (wins over devdb), ECOCOMP_ADDR, ECOCOMP_ADMIN_TOKEN, ECOCOMP_DEVDB_DIR.
@@ -81,6 +83,8 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return a.seed(ctx, args[1:])
 	case "serve":
 		return a.serve(ctx, args[1:])
+	case "export":
+		return a.export(ctx, args[1:])
 	}
 	return usagef("unknown command %q; run `ecocomp help` for the list", args[0])
 }
