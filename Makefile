@@ -30,5 +30,11 @@ test: vet
 	echo "go test against $$url"; \
 	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -p 2 -timeout 20m ./...
 
+# Benchmarks (not part of `make test`): point lookups through HTTP against the same SQL in
+# pgbench, and exports against ogr2ogr, on the 100,000-parcel demo county.
+bench:
+	sh bench/lookup.sh 100000
+	sh bench/export.sh 100000
+
 clean:
 	rm -rf bin
