@@ -45,6 +45,9 @@ Commands:
   seed verify                   check the coverage invariants of the loaded parcels
   export parcels [--township T] [--bbox …] [--crs EPSG:4490|EPSG:4548] [-o FILE]
                                 streaming GeoJSON for surveyors
+  policy load FILE|--shipped     validate a policy file and store it as a new version
+  policy list                   the stored policy versions
+  recompute [--year Y]          overlays, eligibility and subsidy lines of every parcel
   serve                         serve the API and the web map on ECOCOMP_ADDR (127.0.0.1:8080)
 
 Environment: DATABASE_URL (wins over devdb), ECOCOMP_ADDR, ECOCOMP_ADMIN_TOKEN, ECOCOMP_DEVDB_DIR.
@@ -85,6 +88,10 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return a.serve(ctx, args[1:])
 	case "export":
 		return a.export(ctx, args[1:])
+	case "policy":
+		return a.policy(ctx, args[1:])
+	case "recompute":
+		return a.recompute(ctx, args[1:])
 	}
 	return usagef("unknown command %q; run `ecocomp help` for the list", args[0])
 }

@@ -1,0 +1,255 @@
+// Package eligibility decides, for one parcel version under one policy version, whether the
+// parcel is a buyout (赎买) candidate, by which modes, with what priority and indicative price —
+// and explains every rule in a sentence a person can read.
+package eligibility
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/facts"
+	"github.com/wuyuan-forestry/ecocomp/internal/policy"
+)
+
+// Rule IDs, stable for API clients.
+const (
+	RuleOwnership = "ownership"
+	RuleCategory  = "forest_category"
+	RulePriority  = "priority_zone"
+	RuleStatus    = "status"
+)
+
+// Status values colour the map.
+const (
+	StatusEligible      = "eligible"
+	StatusInCase        = "in_case"
+	StatusPublicWelfare = "public_welfare"
+	StatusOther         = "other"
+)
+
+// RuleResult is one rule's verdict and its reason.
+type RuleResult struct {
+	ID     string `json:"id"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail"`
+}
+
+// Mode is a candidate mode with its Chinese label.
+type Mode struct {
+	ID    policy.Mode `json:"id"`
+	Label string      `json:"label"`
+}
+
+// Result is the eligibility of one parcel version.
+type Result struct {
+	Code     string       `json:"code"`
+	Eligible bool         `json:"eligible"`
+	Status   string       `json:"status"`
+	Modes    []Mode       `json:"modes"`
+	Priority int          `json:"priority"`
+	Rules    []RuleResult `json:"rules"`
+	// Estimate is the indicative price (E = W − C − F plus land rent); nil when not eligible.
+	Estimate *policy.Estimate `json:"estimate,omitempty"`
+	// PriorityShare and PriorityMu are the parcel's part inside priority zones.
+	PriorityShare float64 `json:"priority_zone_share"`
+	PriorityMu    float64 `json:"priority_zone_mu"`
+}
+
+// Failed lists the IDs of the rules that failed.
+func (r *Result) Failed() []string {
+	var ids []string
+	for _, rr := range r.Rules {
+		if !rr.Passed {
+			ids = append(ids, rr.ID)
+		}
+	}
+	return ids
+}
+
+// Evaluate applies the policy's eligibility rules to a parcel.
+func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
+	el := &pol.Eligibility
+	res := Result{Code: p.Code}
+	f := p.Facts()
+
+	// 1. Tree ownership: the state does not buy its own forest.
+	class := pol.OwnershipClass(p.LMQS)
+	rank, okOwner := el.OwnershipClasses[class]
+	label := codeLabel(p.LMQS, class)
+	switch {
+	case p.LMQS == "":
+		res.add(RuleOwnership, false, "tree ownership (LM_QS) is not recorded, so eligibility cannot be established")
+	case !okOwner && class == "state":
+		res.add(RuleOwnership, false, fmt.Sprintf("trees are state-owned (%s); state forest is not bought out", label))
+	case !okOwner:
+		res.add(RuleOwnership, false, fmt.Sprintf("trees are owned by class %s (%s), which the policy does not make eligible", orUnknown(class), label))
+	default:
+		res.add(RuleOwnership, true, fmt.Sprintf("trees are %s (%s); eligible owners of rank %d (1 comes first)", ownedBy(class), label, rank))
+	}
+
+	// 2. Commercial forest: public-welfare forest is already compensated.
+	switch {
+	case p.SenLinLB == "":
+		res.add(RuleCategory, false, "the forest category (SEN_LIN_LB) is not recorded")
+	case slices.Contains(el.ForestCategories, p.SenLinLB):
+		res.add(RuleCategory, true, fmt.Sprintf("%s (%s) is commercial forest", categoryName(p.SenLinLB), p.SenLinLB))
+	default:
+		res.add(RuleCategory, false, fmt.Sprintf("%s (%s) is not commercial forest; public-welfare forest is already compensated by the public-welfare subsidy", categoryName(p.SenLinLB), p.SenLinLB))
+	}
+
+	// 3. Inside a priority area, by share or by area.
+	var inPriority []facts.Overlap
+	for _, o := range p.Overlaps {
+		for _, s := range el.PriorityZones {
+			if s.Contains(o.AreaKind, o.AreaLevel, o.ZoneKind) {
+				inPriority = append(inPriority, o)
+				break
+			}
+		}
+	}
+	sort.SliceStable(inPriority, func(i, j int) bool { return inPriority[i].Share > inPriority[j].Share })
+	for _, o := range inPriority {
+		res.PriorityShare += o.Share
+		res.PriorityMu += o.Mu()
+	}
+	res.PriorityShare = math.Min(res.PriorityShare, 1)
+	minShare, minMu := el.MinOverlapShare.Float64(), el.MinOverlapMu.Float64()
+	shareOK, muOK := res.PriorityShare >= minShare, res.PriorityMu >= minMu
+	passed := shareOK || muOK
+	if el.OverlapTest == policy.OverlapBoth {
+		passed = shareOK && muOK
+	}
+	join := "or"
+	if el.OverlapTest == policy.OverlapBoth {
+		join = "and"
+	}
+	threshold := fmt.Sprintf("threshold %s %% %s %s 亩", pct(minShare), join, el.MinOverlapMu.String())
+	if len(inPriority) == 0 {
+		res.add(RulePriority, false, "the parcel lies in no priority zone (nature-reserve core or buffer, wetland-park conservation or restoration, drinking-water source zone)")
+	} else {
+		where := inPriority[0].Where()
+		if len(inPriority) > 1 {
+			where += fmt.Sprintf(" and %d other priority zone(s)", len(inPriority)-1)
+		}
+		verb := "meets"
+		if !passed {
+			verb = "is below"
+		}
+		res.add(RulePriority, passed, fmt.Sprintf("%s %% of the parcel (%.2f 亩) lies in %s, which %s the %s",
+			pct(res.PriorityShare), res.PriorityMu, where, verb, threshold))
+	}
+
+	// 4. No active case, dispute or mortgage.
+	var blocking []string
+	for _, fl := range p.Flags {
+		if slices.Contains(el.ExcludedStatuses, fl) {
+			blocking = append(blocking, flagText(fl))
+		}
+	}
+	if len(blocking) == 0 {
+		res.add(RuleStatus, true, "no active buyout case, dispute or mortgage is recorded")
+	} else {
+		res.add(RuleStatus, false, "the parcel "+strings.Join(blocking, " and "))
+	}
+
+	res.Eligible = len(res.Failed()) == 0
+	switch {
+	case slices.Contains(p.Flags, "active_case"):
+		res.Status = StatusInCase
+	case res.Eligible:
+		res.Status = StatusEligible
+	case p.SenLinLB == "011" || p.SenLinLB == "012":
+		res.Status = StatusPublicWelfare
+	default:
+		res.Status = StatusOther
+	}
+	res.Modes = []Mode{}
+	if !res.Eligible {
+		return res
+	}
+	if rule, ok := pol.ModesFor(f); ok {
+		for _, m := range rule.Modes {
+			res.Modes = append(res.Modes, Mode{ID: m, Label: m.Label()})
+		}
+	}
+	res.Priority = priority(pol, p, rank, inPriority, res.PriorityShare)
+	stock := p.XuJi
+	if stock == nil {
+		stock = new(big.Rat)
+	}
+	est := pol.Valuation.Estimate(p.Species, stock, p.LegalMu(), 0)
+	res.Estimate = &est
+	return res
+}
+
+// priority is the score (0–100) of an eligible parcel: planted over natural, mature first, core
+// over buffer, larger overlap first, individual before collective.
+func priority(pol *policy.Policy, p *facts.Parcel, rank int, in []facts.Overlap, share float64) int {
+	w := pol.Eligibility.Weights
+	score := w.Origin[pol.OriginClass(p.QiYuan)] + w.AgeGroup[p.LingZu] + w.OwnershipRank[rank]
+	best := 0
+	for _, o := range in {
+		best = max(best, w.Zone[o.ZoneKind])
+	}
+	score += best + int(math.Round(float64(w.Overlap)*share))
+	return min(score, 100)
+}
+
+func (r *Result) add(id string, passed bool, detail string) {
+	r.Rules = append(r.Rules, RuleResult{ID: id, Passed: passed, Detail: detail})
+}
+
+func pct(share float64) string { return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", share*100), "0"), ".") }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func ownedBy(class string) string {
+	switch class {
+	case "individual":
+		return "individually owned"
+	case "collective":
+		return "collectively owned"
+	case "enterprise":
+		return "owned by an enterprise"
+	case "partnership":
+		return "owned by a partnership of households"
+	}
+	return "owned by class " + class
+}
+
+func codeLabel(code, class string) string { return "LM_QS " + code + " " + class }
+
+func categoryName(code string) string {
+	switch code {
+	case "011":
+		return "重点公益林 key public-welfare forest"
+	case "012":
+		return "一般公益林 ordinary public-welfare forest"
+	case "021":
+		return "重点商品林 key commercial forest"
+	case "022":
+		return "一般商品林 ordinary commercial forest"
+	}
+	return "category"
+}
+
+func flagText(flag string) string {
+	switch flag {
+	case "active_case":
+		return "is already in an active buyout case"
+	case "disputed":
+		return "is under an ownership dispute"
+	case "mortgaged":
+		return "is mortgaged"
+	}
+	return "has status " + flag
+}

@@ -1,0 +1,205 @@
+// Package recompute rebuilds the derived results — parcel × zone overlays, eligibility and
+// subsidy lines — under the policy of a year, in one transaction: readers see the old results
+// until the new ones commit. A change to some parcels or zones recomputes only what it touches.
+package recompute
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/eligibility"
+	"github.com/wuyuan-forestry/ecocomp/internal/facts"
+	"github.com/wuyuan-forestry/ecocomp/internal/overlay"
+	"github.com/wuyuan-forestry/ecocomp/internal/policy"
+	"github.com/wuyuan-forestry/ecocomp/internal/subsidy"
+)
+
+// fetchSize is how many parcels are evaluated between two COPYs.
+const fetchSize = 20000
+
+// lockKey serialises recomputes (pg_advisory_xact_lock).
+const lockKey = 0x7265636f6d70 // "recomp"
+
+// Summary is what a recompute did.
+type Summary struct {
+	PolicyVersion string
+	Year          int
+	Parcels       int
+	Overlaps      int64
+	Eligible      int
+	Lines         int
+	Total         policy.Fen
+	OverlayTime   time.Duration
+	EvaluateTime  time.Duration
+}
+
+// All recomputes overlays, eligibility and subsidy lines of every current parcel for year.
+func All(ctx context.Context, pool *pgxpool.Pool, year int) (Summary, error) {
+	return run(ctx, pool, year, "all", nil, nil)
+}
+
+// Parcels recomputes only the given parcel versions (after an import or edit).
+func Parcels(ctx context.Context, pool *pgxpool.Pool, year int, parcelIDs []int64) (Summary, error) {
+	if parcelIDs == nil {
+		parcelIDs = []int64{}
+	}
+	return run(ctx, pool, year, "parcels", parcelIDs, nil)
+}
+
+// Zones recomputes the overlays of the given zones and the results of every parcel they touch,
+// before or after the change.
+func Zones(ctx context.Context, pool *pgxpool.Pool, year int, zoneIDs []int64) (Summary, error) {
+	return run(ctx, pool, year, "zones", nil, zoneIDs)
+}
+
+func run(ctx context.Context, pool *pgxpool.Pool, year int, scope string, parcelIDs, zoneIDs []int64) (Summary, error) {
+	sum := Summary{Year: year}
+	pol, vid, err := policy.ByYear(ctx, pool, year)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return sum, apperr.New(apperr.NotFound, "no policy is loaded for %d: load one with `ecocomp policy load FILE` (the shipped one: `ecocomp policy load --shipped`)", year)
+		}
+		return sum, err
+	}
+	sum.PolicyVersion = pol.Version
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+		return sum, err
+	}
+
+	start := time.Now()
+	switch scope {
+	case "all":
+		sum.Overlaps, err = overlay.All(ctx, tx)
+	case "parcels":
+		sum.Overlaps, err = overlay.Parcels(ctx, tx, parcelIDs)
+	case "zones":
+		// The current parcels the zones touched before the change are in the old overlaps.
+		var before []int64
+		if err = tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.parcel_id), '{}') FROM parcel_zone_overlap o
+			JOIN parcel p ON p.id = o.parcel_id AND p.valid_to IS NULL WHERE o.zone_id = ANY($1)`, zoneIDs).Scan(&before); err != nil {
+			return sum, err
+		}
+		if sum.Overlaps, err = overlay.Zones(ctx, tx, zoneIDs); err != nil {
+			return sum, err
+		}
+		var after []int64
+		if err = tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.parcel_id), '{}') FROM parcel_zone_overlap o
+			JOIN parcel p ON p.id = o.parcel_id AND p.valid_to IS NULL WHERE o.zone_id = ANY($1)`, zoneIDs).Scan(&after); err != nil {
+			return sum, err
+		}
+		parcelIDs = append(before, after...)
+	}
+	if err != nil {
+		return sum, err
+	}
+	sum.OverlayTime = time.Since(start)
+
+	start = time.Now()
+	if err := evaluate(ctx, tx, pol, int64(vid), year, parcelIDs, &sum); err != nil {
+		return sum, err
+	}
+	sum.EvaluateTime = time.Since(start)
+
+	if _, err := tx.Exec(ctx, `INSERT INTO recompute_run (policy_version_id, year, scope, finished_at, parcels, overlap_rows, lines)
+		VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6)`, int64(vid), year, scope, sum.Parcels, sum.Overlaps, sum.Lines); err != nil {
+		return sum, err
+	}
+	notice, _ := json.Marshal(map[string]any{"entity": "results", "action": "recompute", "scope": scope, "year": year, "policy_version": pol.Version, "parcels": sum.Parcels})
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, policy.ChangeChannel, string(notice)); err != nil {
+		return sum, err
+	}
+	return sum, tx.Commit(ctx)
+}
+
+// evaluate replaces the eligibility and subsidy rows of the current parcels (or of ids) under
+// policy version vid, reading the parcels through a cursor in chunks and COPYing each chunk.
+func evaluate(ctx context.Context, tx pgx.Tx, pol *policy.Policy, vid int64, year int, ids []int64, sum *Summary) error {
+	if ids == nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM parcel_eligibility e USING parcel p
+			WHERE e.policy_version_id = $1 AND p.id = e.parcel_id AND p.valid_to IS NULL`, vid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM subsidy_line s USING parcel p
+			WHERE s.policy_version_id = $1 AND s.year = $2 AND p.id = s.parcel_id AND p.valid_to IS NULL`, vid, year); err != nil {
+			return err
+		}
+	} else {
+		if _, err := tx.Exec(ctx, `DELETE FROM parcel_eligibility WHERE policy_version_id = $1 AND parcel_id = ANY($2)`, vid, ids); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM subsidy_line WHERE policy_version_id = $1 AND year = $2 AND parcel_id = ANY($3)`, vid, year, ids); err != nil {
+			return err
+		}
+	}
+
+	asOf := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
+	sql, qargs := facts.CurrentSQL(asOf, ids)
+	if _, err := tx.Exec(ctx, `DECLARE parcel_facts NO SCROLL CURSOR FOR `+sql, qargs...); err != nil {
+		return err
+	}
+	for {
+		rows, err := tx.Query(ctx, fmt.Sprintf(`FETCH %d FROM parcel_facts`, fetchSize))
+		if err != nil {
+			return err
+		}
+		var elig, lines [][]any
+		n := 0
+		err = facts.Scan(rows, func(p *facts.Parcel) error {
+			n++
+			r := eligibility.Evaluate(pol, p)
+			var estimate *int64
+			if r.Estimate != nil {
+				v := int64(r.Estimate.Total)
+				estimate = &v
+			}
+			modes := make([]string, len(r.Modes))
+			for i, m := range r.Modes {
+				modes[i] = string(m.ID)
+			}
+			failed := r.Failed()
+			if failed == nil {
+				failed = []string{}
+			}
+			elig = append(elig, []any{vid, p.ID, r.Eligible, r.Status, modes, r.Priority, estimate, failed})
+			if r.Eligible {
+				sum.Eligible++
+			}
+			for i, l := range subsidy.Lines(pol, p) {
+				lines = append(lines, []any{vid, year, p.ID, i + 1, l.Program, l.Name, int64(l.AreaMu), int64(l.Rate), int64(l.Amount), l.Confirmed})
+				sum.Total += l.Amount
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		sum.Parcels += n
+		sum.Lines += len(lines)
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"parcel_eligibility"},
+			[]string{"policy_version_id", "parcel_id", "eligible", "status", "modes", "priority", "estimate_fen", "failed"},
+			pgx.CopyFromRows(elig)); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subsidy_line"},
+			[]string{"policy_version_id", "year", "parcel_id", "line", "program", "program_name", "area_centimu", "rate_fen", "amount_fen", "confirmed"},
+			pgx.CopyFromRows(lines)); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(ctx, `CLOSE parcel_facts`)
+	return err
+}
