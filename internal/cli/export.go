@@ -15,22 +15,30 @@ import (
 
 	"github.com/wuyuan-forestry/ecocomp/internal/export"
 	"github.com/wuyuan-forestry/ecocomp/internal/features"
+	"github.com/wuyuan-forestry/ecocomp/internal/subsidy"
 )
 
 func (a *App) export(ctx context.Context, args []string) error {
-	const usage = "export parcels [--township T] [--bbox minlon,minlat,maxlon,maxlat] [--crs EPSG:4490|EPSG:4548] [-o FILE]"
+	const usage = "export parcels [--township T] [--eligible] [--bbox minlon,minlat,maxlon,maxlat] [--crs EPSG:4490|EPSG:4548] [-o FILE]"
+	if len(args) > 0 && args[0] == "subsidy-roll" {
+		return a.exportRoll(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "parcels" {
-		return usagef("export needs a dataset: `parcels` (usage: ecocomp %s)", usage)
+		return usagef("export needs a dataset: `parcels` or `subsidy-roll` (usage: ecocomp %s)", usage)
 	}
 	fs := flag.NewFlagSet("export parcels", flag.ContinueOnError)
 	township := fs.String("township", "", "township code (9 digits) or name")
 	bboxFlag := fs.String("bbox", "", "minlon,minlat,maxlon,maxlat in degrees")
 	crsFlag := fs.String("crs", "EPSG:4490", "EPSG:4490 (RFC 7946, lon/lat) or EPSG:4548 (metres, Gauss-Krüger CM 117°E)")
+	eligibleOnly := fs.Bool("eligible", false, "only parcels the latest recompute found eligible for buyout")
 	out := fs.String("o", "-", "output file; - for standard output")
 	if err := a.parseFlags(fs, args[1:], usage); err != nil {
 		return ignoreHelp(err)
 	}
 	o := export.Options{Filter: features.Filter{Township: *township}, Now: time.Now()}
+	if *eligibleOnly {
+		o.Filter.Eligible = eligibleOnly
+	}
 	switch strings.ToUpper(strings.TrimSpace(*crsFlag)) {
 	case "EPSG:4490", "CRS84":
 		o.CRS = features.CRS84
@@ -100,4 +108,60 @@ func parseBBoxFlag(s string) (*orb.Bound, error) {
 		return nil, usagef("--bbox %q: minimum greater than maximum; the order is minlon,minlat,maxlon,maxlat", s)
 	}
 	return &orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
+}
+
+func (a *App) exportRoll(ctx context.Context, args []string) error {
+	const usage = "export subsidy-roll --year Y [--township T] --format csv|xlsx [-o FILE]"
+	fs := flag.NewFlagSet("export subsidy-roll", flag.ContinueOnError)
+	year := fs.Int("year", time.Now().Year(), "payment year")
+	township := fs.String("township", "", "township code (9 digits) or name; empty for the whole county")
+	format := fs.String("format", "xlsx", "csv or xlsx")
+	out := fs.String("o", "", "output file (default subsidy-roll-YEAR[-TOWNSHIP].FORMAT); - for standard output")
+	if err := a.parseFlags(fs, args, usage); err != nil {
+		return ignoreHelp(err)
+	}
+	if *format != "csv" && *format != "xlsx" {
+		return usagef("export subsidy-roll: --format %q is not offered; use csv or xlsx", *format)
+	}
+	pool, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	roll, err := subsidy.LoadRoll(ctx, pool, *year, *township)
+	if err != nil {
+		return err
+	}
+	write := roll.WriteXLSX
+	if *format == "csv" {
+		write = roll.WriteCSV
+	}
+	if *out == "-" {
+		return write(a.Stdout)
+	}
+	name := *out
+	if name == "" {
+		name = fmt.Sprintf("subsidy-roll-%d", *year)
+		if *township != "" {
+			name += "-" + *township
+		}
+		name += "." + *format
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".ecocomp-roll-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %v", name, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("cannot write %s: %v", name, err)
+	}
+	fmt.Fprintf(a.Stderr, "wrote %s: %d rows, %d villages, total %s 元 (policy %s)\n", name, len(roll.Rows), len(roll.Villages), roll.Total, roll.PolicyVersion)
+	return nil
 }

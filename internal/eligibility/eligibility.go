@@ -203,7 +203,9 @@ func (r *Result) add(id string, passed bool, detail string) {
 	r.Rules = append(r.Rules, RuleResult{ID: id, Passed: passed, Detail: detail})
 }
 
-func pct(share float64) string { return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", share*100), "0"), ".") }
+func pct(share float64) string {
+	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", share*100), "0"), ".")
+}
 
 func orUnknown(s string) string {
 	if s == "" {

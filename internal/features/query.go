@@ -53,8 +53,10 @@ type Filter struct {
 	BBox     *orb.Bound // in BBoxCRS
 	BBoxCRS  CRS        // CRS84 when zero
 	Township string     // 9-digit code or the township's name
-	After    string     // keyset cursor: codes greater than this
-	Limit    int        // 0: no limit
+	// Eligible keeps only parcels whose latest recomputed verdict is this (parcels only).
+	Eligible *bool
+	After    string // keyset cursor: codes greater than this
+	Limit    int    // 0: no limit
 }
 
 // Shape says how features are written.
@@ -103,7 +105,8 @@ const propertiesSQL = `json_build_object(
 	'qi_yuan', p.qi_yuan, 'qi_yuan_label', d.m ->> (p.code_scheme || ':QI_YUAN:' || p.qi_yuan),
 	'you_shi_sz', p.you_shi_sz, 'you_shi_sz_label', d.m ->> (p.code_scheme || ':YOU_SHI_SZ:' || p.you_shi_sz),
 	'ling_zu', p.ling_zu, 'ling_zu_label', d.m ->> (p.code_scheme || ':LING_ZU:' || p.ling_zu),
-	'xu_ji', p.xu_ji, 'code_scheme', p.code_scheme, 'valid_from', p.valid_from, 'demo', p.demo)`
+	'xu_ji', p.xu_ji, 'code_scheme', p.code_scheme, 'valid_from', p.valid_from, 'demo', p.demo,
+	'eligible', el.eligible, 'status', el.status, 'priority', el.priority)`
 
 // zonesSQL lists the zones a parcel overlaps, with the overlap in 亩 (ellipsoidal).
 const zonesSQL = `(SELECT coalesce(json_agg(json_build_object(
@@ -127,8 +130,8 @@ type Collection struct {
 	zones string
 	// current restricts to the rows in force (parcel history).
 	current string
-	// township filters by township code or name (parcels only).
-	township string
+	// township filters by township code or name; eligible by the latest verdict (parcels only).
+	township, eligible string
 }
 
 // Parcels, Zones and ProtectedAreas are the collections ecocomp serves.
@@ -139,9 +142,11 @@ var (
 		from: `parcel p
 CROSS JOIN d
 LEFT JOIN admin_unit tw ON tw.code = p.township_code
-LEFT JOIN admin_unit vi ON vi.code = p.village_code`,
+LEFT JOIN admin_unit vi ON vi.code = p.village_code
+LEFT JOIN parcel_eligibility el ON el.parcel_id = p.id AND el.policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)`,
 		key: "p.code", keyType: "text", props: propertiesSQL, zones: zonesSQL,
 		current: "p.valid_to IS NULL", township: "(p.township_code = %[1]s OR tw.name = %[1]s)",
+		eligible: "el.eligible = %s",
 	}
 	Zones = &Collection{
 		ID: "zones", Title: "Protected-area zones",
@@ -174,7 +179,7 @@ func ByID(id string) (*Collection, bool) {
 	return nil, false
 }
 
-// HasTownship reports whether the collection can be filtered by township.
+// HasTownship reports whether the collection can be filtered by township and eligibility.
 func (c *Collection) HasTownship() bool { return c.township != "" }
 
 // SQL builds the query for f and s: rows of (key text, feature text), ordered by key.
@@ -208,6 +213,9 @@ func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
 	}
 	if f.Township != "" && c.township != "" {
 		where = append(where, fmt.Sprintf(c.township, a.add(f.Township)))
+	}
+	if f.Eligible != nil && c.eligible != "" {
+		where = append(where, fmt.Sprintf(c.eligible, a.add(*f.Eligible)))
 	}
 	if f.After != "" {
 		where = append(where, fmt.Sprintf("%s > %s::%s", c.key, a.add(f.After), c.keyType))

@@ -192,7 +192,7 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) error {
 	}
 	known := []string{"limit", "bbox", "bbox-crs", "crs", "cursor"}
 	if c.HasTownship() {
-		known = append(known, "township")
+		known = append(known, "township", "eligible")
 	}
 	if err := ogcFormat(r, known...); err != nil {
 		return err
@@ -225,7 +225,11 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := features.Filter{BBox: bbox, BBoxCRS: bboxCRS, After: after, Township: township}
+	eligible, err := parseEligible(q)
+	if err != nil {
+		return err
+	}
+	f := features.Filter{BBox: bbox, BBoxCRS: bboxCRS, After: after, Township: township, Eligible: eligible}
 	w.Header().Set("Content-Crs", "<"+crs.URI+">")
 	self := baseURL(r) + r.URL.RequestURI()
 	return s.streamCollection(w, r, c, f, features.Shape{CRS: crs}, limit, func(p features.Page) string {

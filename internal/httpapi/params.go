@@ -160,3 +160,20 @@ func parseCRS(q url.Values, name string, def features.CRS) (features.CRS, error)
 	}
 	return c, nil
 }
+
+// parseEligible reads eligible=true|false.
+func parseEligible(q url.Values) (*bool, error) {
+	s, ok, err := single(q, "eligible")
+	if err != nil || !ok {
+		return nil, err
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes":
+		v := true
+		return &v, nil
+	case "false", "0", "no":
+		v := false
+		return &v, nil
+	}
+	return nil, apperr.BadParam("eligible", "%q is not true or false", s)
+}

@@ -156,7 +156,7 @@ func scheme(r *http.Request) string {
 // gzip-compressed when the client accepts it.
 func (s *Server) exportParcels(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := onlyParams(q, "township", "bbox", "crs"); err != nil {
+	if err := onlyParams(q, "township", "bbox", "crs", "eligible"); err != nil {
 		return err
 	}
 	crs, err := parseCRS(q, "crs", features.CRS84)
@@ -171,7 +171,11 @@ func (s *Server) exportParcels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o := export.Options{Filter: features.Filter{BBox: bbox, Township: township}, CRS: crs, Now: time.Now()}
+	eligible, err := parseEligible(q)
+	if err != nil {
+		return err
+	}
+	o := export.Options{Filter: features.Filter{BBox: bbox, Township: township, Eligible: eligible}, CRS: crs, Now: time.Now()}
 	h := w.Header()
 	h.Set("Content-Type", geoJSON)
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, export.FileName(o)))

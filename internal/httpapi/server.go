@@ -47,6 +47,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	r.Get("/readyz", s.handle(s.readyz))
 	s.parcelRoutes(r)
 	s.ogcRoutes(r)
+	s.compensationRoutes(r)
 	r.Handle("/*", staticFiles(web.Dist()))
 	s.router = r
 	return s

@@ -1,0 +1,271 @@
+package subsidy
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/policy"
+)
+
+// RollRow is one owner's payment under one program in one village: the sum of that owner's
+// parcel lines there, in 分 and 0.01 亩.
+type RollRow struct {
+	TownshipCode string     `json:"township_code"`
+	Township     string     `json:"township"`
+	VillageCode  string     `json:"village_code"`
+	Village      string     `json:"village"`
+	Owner        string     `json:"owner"`
+	OwnerKind    string     `json:"owner_kind"`
+	IDNumber     string     `json:"id_number"`
+	Account      string     `json:"account"`
+	Program      string     `json:"program"`
+	ProgramName  string     `json:"program_name"`
+	Parcels      int        `json:"parcels"`
+	AreaMu       CentiMu    `json:"area_mu"`
+	Amount       policy.Fen `json:"amount_yuan"`
+}
+
+// Subtotal is a village's or township's total.
+type Subtotal struct {
+	Code   string     `json:"code"`
+	Name   string     `json:"name"`
+	AreaMu CentiMu    `json:"area_mu"`
+	Amount policy.Fen `json:"amount_yuan"`
+}
+
+// Roll is the disbursement roll (发放清册) of a year, optionally of one township.
+type Roll struct {
+	Year          int        `json:"year"`
+	PolicyVersion string     `json:"policy_version"`
+	Township      string     `json:"township,omitempty"`
+	Masked        bool       `json:"masked"`
+	Rows          []RollRow  `json:"rows"`
+	Villages      []Subtotal `json:"villages"`
+	Townships     []Subtotal `json:"townships"`
+	Lines         int        `json:"lines"`
+	Total         policy.Fen `json:"total_yuan"`
+	Note          string     `json:"note"`
+}
+
+// Querier is a pool or transaction.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// LoadRoll builds the roll of year from the subsidy lines of the latest full recompute for that
+// year, for one township (code or name) or, when township is empty, the whole county.
+func LoadRoll(ctx context.Context, db Querier, year int, township string) (*Roll, error) {
+	r := &Roll{Year: year, Township: township, Rows: []RollRow{}, Villages: []Subtotal{}, Townships: []Subtotal{},
+		Note: "amounts are the sums of the parcel subsidy lines; owners, villages and parcels marked demo are demonstration data (演示数据)"}
+	var vid int64
+	err := db.QueryRow(ctx, `SELECT r.policy_version_id, v.version FROM recompute_run r JOIN policy_version v ON v.id = r.policy_version_id
+		WHERE r.year = $1 AND r.scope = 'all' ORDER BY r.id DESC LIMIT 1`, year).Scan(&vid, &r.PolicyVersion)
+	if err == pgx.ErrNoRows {
+		return nil, apperr.New(apperr.NotFound, "no subsidy lines have been computed for %d: run `ecocomp recompute --year %d` first", year, year)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if township != "" {
+		var exists bool
+		if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM admin_unit WHERE level = 'township' AND (code = $1 OR name = $1))`, township).Scan(&exists); err != nil {
+			return nil, err
+		}
+		if !exists {
+			return nil, apperr.BadParam("township", "no township has the code or name %q", township)
+		}
+	}
+	rows, err := db.Query(ctx, `
+		SELECT p.township_code, coalesce(tw.name, ''), p.village_code, coalesce(vi.name, ''),
+		       coalesce(o.name, '（无权利人记录）'), coalesce(o.kind, ''), coalesce(o.id_number, ''), coalesce(o.bank_account, ''),
+		       s.program, s.program_name, count(DISTINCT s.parcel_id), sum(s.area_centimu), sum(s.amount_fen), count(*)
+		FROM subsidy_line s
+		JOIN parcel p ON p.id = s.parcel_id AND p.valid_to IS NULL
+		LEFT JOIN owner o ON o.id = p.owner_id
+		LEFT JOIN admin_unit tw ON tw.code = p.township_code
+		LEFT JOIN admin_unit vi ON vi.code = p.village_code
+		WHERE s.policy_version_id = $1 AND s.year = $2 AND s.amount_fen > 0
+		  AND ($3 = '' OR p.township_code = $3 OR tw.name = $3)
+		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, o.id
+		ORDER BY 1, 3, 5, o.id, 9`, vid, year, township)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row RollRow
+		var area, amount int64
+		var lines int
+		if err := rows.Scan(&row.TownshipCode, &row.Township, &row.VillageCode, &row.Village, &row.Owner, &row.OwnerKind,
+			&row.IDNumber, &row.Account, &row.Program, &row.ProgramName, &row.Parcels, &area, &amount, &lines); err != nil {
+			return nil, err
+		}
+		row.AreaMu, row.Amount = CentiMu(area), policy.Fen(amount)
+		r.Lines += lines
+		r.add(row)
+	}
+	return r, rows.Err()
+}
+
+func (r *Roll) add(row RollRow) {
+	r.Rows = append(r.Rows, row)
+	if n := len(r.Villages); n == 0 || r.Villages[n-1].Code != row.VillageCode {
+		r.Villages = append(r.Villages, Subtotal{Code: row.VillageCode, Name: row.Village})
+	}
+	if n := len(r.Townships); n == 0 || r.Townships[n-1].Code != row.TownshipCode {
+		r.Townships = append(r.Townships, Subtotal{Code: row.TownshipCode, Name: row.Township})
+	}
+	v, t := &r.Villages[len(r.Villages)-1], &r.Townships[len(r.Townships)-1]
+	v.AreaMu += row.AreaMu
+	v.Amount += row.Amount
+	t.AreaMu += row.AreaMu
+	t.Amount += row.Amount
+	r.Total += row.Amount
+}
+
+// Mask hides owners' personal data: the family name stays, ID numbers keep the area code and
+// the last four digits, accounts the last four. Collectives, enterprises and state units are
+// not persons and keep their names.
+func (r *Roll) Mask() {
+	r.Masked = true
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if row.OwnerKind == "individual" || row.OwnerKind == "partnership" || row.OwnerKind == "" {
+			row.Owner = maskName(row.Owner)
+		}
+		row.IDNumber = maskKeep(row.IDNumber, 6, 4)
+		row.Account = maskKeep(row.Account, 0, 4)
+	}
+}
+
+func maskName(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n <= 1 {
+		return s
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	out := string(first)
+	for i := 1; i < n; i++ {
+		out += "*"
+	}
+	return out
+}
+
+func maskKeep(s string, head, tail int) string {
+	if s == "" {
+		return ""
+	}
+	rs := []rune(s)
+	if len(rs) <= head+tail {
+		return "****"
+	}
+	out := string(rs[:head])
+	for i := head; i < len(rs)-tail; i++ {
+		out += "*"
+	}
+	return out + string(rs[len(rs)-tail:])
+}
+
+var rollHeader = []string{"乡镇", "村", "权利人（户主）", "身份证号", "一卡通账号", "补偿项目", "小班数", "补偿面积（亩）", "补偿金额（元）"}
+
+// WriteCSV writes the roll as UTF-8 CSV with a byte-order mark (so spreadsheets read the Chinese
+// headers), a 小计 row after each village, a 合计 row after each township and a 总计 row.
+func (r *Roll) WriteCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write(rollHeader)
+	r.each(func(row *RollRow) {
+		_ = cw.Write([]string{row.Township, row.Village, row.Owner, row.IDNumber, row.Account, row.ProgramName,
+			strconv.Itoa(row.Parcels), row.AreaMu.String(), row.Amount.String()})
+	}, func(kind string, s Subtotal) {
+		_ = cw.Write([]string{"", s.Name, kind, "", "", "", "", s.AreaMu.String(), s.Amount.String()})
+	})
+	cw.Flush()
+	return cw.Error()
+}
+
+// each walks the rows in order and calls sub after each village ("小计"), township ("合计") and
+// at the end ("总计").
+func (r *Roll) each(row func(*RollRow), sub func(kind string, s Subtotal)) {
+	vi, ti := 0, 0
+	for i := range r.Rows {
+		row(&r.Rows[i])
+		last := i == len(r.Rows)-1
+		if last || r.Rows[i+1].VillageCode != r.Rows[i].VillageCode {
+			sub("小计", r.Villages[vi])
+			vi++
+		}
+		if last || r.Rows[i+1].TownshipCode != r.Rows[i].TownshipCode {
+			sub("合计", r.Townships[ti])
+			ti++
+		}
+	}
+	var area CentiMu
+	for _, t := range r.Townships {
+		area += t.AreaMu
+	}
+	sub("总计", Subtotal{Name: "", AreaMu: area, Amount: r.Total})
+}
+
+// WriteXLSX writes the roll as an Excel workbook the bureau prints: a title, Chinese headers,
+// amounts as numbers with two decimals, and bold subtotal and total rows.
+func (r *Roll) WriteXLSX(w io.Writer) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "发放清册"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	title := fmt.Sprintf("婺源县 %d 年度生态补偿资金发放清册（政策版本 %s）", r.Year, r.PolicyVersion)
+	if r.Township != "" {
+		title += " · " + r.Township
+	}
+	_ = f.SetCellValue(sheet, "A1", title)
+	_ = f.SetCellValue(sheet, "A2", r.Note)
+	for i, h := range rollHeader {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 3)
+		_ = f.SetCellValue(sheet, cell, h)
+	}
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	money, _ := f.NewStyle(&excelize.Style{NumFmt: 2}) // 0.00
+	boldMoney, _ := f.NewStyle(&excelize.Style{NumFmt: 2, Font: &excelize.Font{Bold: true}})
+	_ = f.SetRowStyle(sheet, 3, 3, bold)
+	line := 4
+	put := func(values []any, style, numStyle int) {
+		for i, v := range values {
+			cell, _ := excelize.CoordinatesToCellName(i+1, line)
+			_ = f.SetCellValue(sheet, cell, v)
+		}
+		a, _ := excelize.CoordinatesToCellName(1, line)
+		g, _ := excelize.CoordinatesToCellName(7, line)
+		i, _ := excelize.CoordinatesToCellName(9, line)
+		if style != 0 {
+			_ = f.SetCellStyle(sheet, a, i, style)
+		}
+		_ = f.SetCellStyle(sheet, g, i, numStyle)
+		line++
+	}
+	num := func(v fmt.Stringer) float64 { x, _ := strconv.ParseFloat(v.String(), 64); return x }
+	r.each(func(row *RollRow) {
+		put([]any{row.Township, row.Village, row.Owner, row.IDNumber, row.Account, row.ProgramName, row.Parcels, num(row.AreaMu), num(row.Amount)}, 0, money)
+	}, func(kind string, s Subtotal) {
+		put([]any{"", s.Name, kind, "", "", "", "", num(s.AreaMu), num(s.Amount)}, bold, boldMoney)
+	})
+	_ = f.SetColWidth(sheet, "A", "B", 12)
+	_ = f.SetColWidth(sheet, "C", "C", 20)
+	_ = f.SetColWidth(sheet, "D", "E", 22)
+	_ = f.SetColWidth(sheet, "F", "F", 34)
+	_ = f.SetColWidth(sheet, "G", "I", 14)
+	return f.Write(w)
+}
