@@ -51,7 +51,7 @@ type Parcel struct {
 	// MianJi is the legal area in ha (4 decimals), exact.
 	MianJi *big.Rat
 	// AreaM2 is the computed ellipsoidal area.
-	AreaM2                                           float64
+	AreaM2                                            float64
 	LMQS, SenLinLB, ShiQuanD, QiYuan, LingZu, Species string
 	// XuJi is the stand's stock volume in m³; nil when not recorded.
 	XuJi       *big.Rat

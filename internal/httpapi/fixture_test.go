@@ -3,9 +3,16 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/config"
+	"github.com/wuyuan-forestry/ecocomp/internal/httpapi"
 )
 
 // loadGrid loads a hand-checkable fixture: a township and village around a 10 × 10 grid of
@@ -45,3 +52,17 @@ SELECT id, 'nature_reserve', 'core', '1', '测试核心区', true,
 
 // gridCode is the code of the square in column i, row j of the grid.
 func gridCode(i, j int) string { return fmt.Sprintf("3611301000010001%05d", i*10+j+1) }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func newServerWithToken(t *testing.T, pool *pgxpool.Pool, log *slog.Logger, token string) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(httpapi.New(pool, log, config.Config{AdminToken: token}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// pgxQuerier is the part of a pool the helpers need.
+type pgxQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
