@@ -31,10 +31,12 @@ test: vet
 	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -p 2 -timeout 20m ./...
 
 # Benchmarks (not part of `make test`): point lookups through HTTP against the same SQL in
-# pgbench, and exports against ogr2ogr, on the 100,000-parcel demo county.
+# pgbench, exports against ogr2ogr, recompute against the bare overlay SQL, on the
+# 100,000-parcel demo county. Each compares against a baseline measured in the same run.
 bench:
 	sh bench/lookup.sh 100000
 	sh bench/export.sh 100000
+	sh bench/recompute.sh 100000
 
 clean:
 	rm -rf bin
