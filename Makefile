@@ -12,12 +12,15 @@ build:
 	$(GO) build -o $(BIN) ./cmd/ecocomp
 
 # Installs PostGIS when missing (as root on Debian/Ubuntu), starts the project-local cluster
-# unless DATABASE_URL is set, migrates, loads the demo county and serves the map.
+# unless DATABASE_URL is set, migrates, loads the demo county and the shipped 2026 policy,
+# computes eligibility and subsidies, and serves the map.
 demo: build
 	@sh .ci/ensure-postgis
 	@if [ -z "$$DATABASE_URL" ]; then ./$(BIN) devdb start >/dev/null; fi
 	./$(BIN) migrate
 	./$(BIN) seed demo --parcels $(PARCELS) --seed $(SEED)
+	./$(BIN) policy load --shipped
+	./$(BIN) recompute --year 2026
 	./$(BIN) serve
 
 vet:
