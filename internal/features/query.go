@@ -94,17 +94,17 @@ const propertiesSQL = `json_build_object(
 	'mian_ji', p.mian_ji, 'legal_area_mu', round(p.mian_ji * 15, 2),
 	'area_ha', round((p.area_m2 / 10000)::numeric, 4), 'area_mu', round((p.area_m2 * 3 / 2000)::numeric, 2),
 	'area_plane_ha', round((p.area_plane_m2 / 10000)::numeric, 4),
-	'di_lei', p.di_lei, 'di_lei_label', d.m ->> (p.code_scheme || ':DI_LEI:' || p.di_lei),
-	'ld_qs', p.ld_qs, 'ld_qs_label', d.m ->> (p.code_scheme || ':LD_QS:' || p.ld_qs),
-	'lm_qs', p.lm_qs, 'lm_qs_label', d.m ->> (p.code_scheme || ':LM_QS:' || p.lm_qs),
-	'sen_lin_lb', p.sen_lin_lb, 'sen_lin_lb_label', d.m ->> (p.code_scheme || ':SEN_LIN_LB:' || p.sen_lin_lb),
-	'shi_quan_d', p.shi_quan_d, 'shi_quan_d_label', d.m ->> (p.code_scheme || ':SHI_QUAN_D:' || p.shi_quan_d),
-	'gjgyl_bhdj', p.gjgyl_bhdj, 'gjgyl_bhdj_label', d.m ->> (p.code_scheme || ':GJGYL_BHDJ:' || p.gjgyl_bhdj),
-	'bh_dj', p.bh_dj, 'bh_dj_label', d.m ->> (p.code_scheme || ':BH_DJ:' || p.bh_dj),
-	'lin_zhong', p.lin_zhong, 'lin_zhong_label', d.m ->> (p.code_scheme || ':LIN_ZHONG:' || p.lin_zhong),
-	'qi_yuan', p.qi_yuan, 'qi_yuan_label', d.m ->> (p.code_scheme || ':QI_YUAN:' || p.qi_yuan),
-	'you_shi_sz', p.you_shi_sz, 'you_shi_sz_label', d.m ->> (p.code_scheme || ':YOU_SHI_SZ:' || p.you_shi_sz),
-	'ling_zu', p.ling_zu, 'ling_zu_label', d.m ->> (p.code_scheme || ':LING_ZU:' || p.ling_zu),
+	'di_lei', p.di_lei, 'di_lei_label', d.m ->> (p.code_scheme || '|DI_LEI|' || p.di_lei),
+	'ld_qs', p.ld_qs, 'ld_qs_label', d.m ->> (p.code_scheme || '|LD_QS|' || p.ld_qs),
+	'lm_qs', p.lm_qs, 'lm_qs_label', d.m ->> (p.code_scheme || '|LM_QS|' || p.lm_qs),
+	'sen_lin_lb', p.sen_lin_lb, 'sen_lin_lb_label', d.m ->> (p.code_scheme || '|SEN_LIN_LB|' || p.sen_lin_lb),
+	'shi_quan_d', p.shi_quan_d, 'shi_quan_d_label', d.m ->> (p.code_scheme || '|SHI_QUAN_D|' || p.shi_quan_d),
+	'gjgyl_bhdj', p.gjgyl_bhdj, 'gjgyl_bhdj_label', d.m ->> (p.code_scheme || '|GJGYL_BHDJ|' || p.gjgyl_bhdj),
+	'bh_dj', p.bh_dj, 'bh_dj_label', d.m ->> (p.code_scheme || '|BH_DJ|' || p.bh_dj),
+	'lin_zhong', p.lin_zhong, 'lin_zhong_label', d.m ->> (p.code_scheme || '|LIN_ZHONG|' || p.lin_zhong),
+	'qi_yuan', p.qi_yuan, 'qi_yuan_label', d.m ->> (p.code_scheme || '|QI_YUAN|' || p.qi_yuan),
+	'you_shi_sz', p.you_shi_sz, 'you_shi_sz_label', d.m ->> (p.code_scheme || '|YOU_SHI_SZ|' || p.you_shi_sz),
+	'ling_zu', p.ling_zu, 'ling_zu_label', d.m ->> (p.code_scheme || '|LING_ZU|' || p.ling_zu),
 	'xu_ji', p.xu_ji, 'code_scheme', p.code_scheme, 'valid_from', p.valid_from, 'demo', p.demo,
 	'eligible', el.eligible, 'status', el.status, 'priority', el.priority)`
 
@@ -231,7 +231,7 @@ func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
 	if crs.SRID == 0 {
 		crs = CRS84
 	}
-	q := `WITH d AS (SELECT jsonb_object_agg(scheme || ':' || field || ':' || code, label_zh) AS m FROM code_dictionary)
+	q := `WITH d AS (SELECT jsonb_object_agg(scheme || '|' || field || '|' || code, label_zh) AS m FROM code_dictionary)
 SELECT ` + c.key + `::text, '{"type":"Feature","id":' || to_json(` + c.key + `::text)::text
 	|| ',"geometry":' || ` + geomExpr("p.geom", crs) + `
 	|| ',"properties":' || ` + props + `::text || '}'
