@@ -19,6 +19,11 @@ bench_db() {
     fi
     DATABASE_URL=$url "$BIN" migrate >&2
     DATABASE_URL=$url "$BIN" seed demo --parcels "$1" --seed 1 >&2
+    # Overlays, eligibility and subsidies exist in a running county (make demo computes them).
+    DATABASE_URL=$url "$BIN" policy load --shipped >&2
+    if ! psql "$url" -Atqc "SELECT 1 FROM recompute_run WHERE scope = 'all' LIMIT 1" | grep -q 1; then
+        DATABASE_URL=$url "$BIN" recompute --year 2026 >&2
+    fi
     echo "$url"
 }
 

@@ -108,13 +108,14 @@ const propertiesSQL = `json_build_object(
 	'xu_ji', p.xu_ji, 'code_scheme', p.code_scheme, 'valid_from', p.valid_from, 'demo', p.demo,
 	'eligible', el.eligible, 'status', el.status, 'priority', el.priority)`
 
-// zonesSQL lists the zones a parcel overlaps, with the overlap in 亩 (ellipsoidal).
+// zonesSQL lists the zones a parcel overlaps, with the overlap in 亩 (ellipsoidal) and its share,
+// as the last recompute stored them (`ecocomp recompute`; imports recompute what they touch).
 const zonesSQL = `(SELECT coalesce(json_agg(json_build_object(
 		'area_name', a.name, 'area_kind', z.area_kind, 'zone_kind', z.zone_kind, 'zone', z.name,
-		'overlap_mu', round((ST_Area(ST_Intersection(p.geom, z.geom)::geography) * 3 / 2000)::numeric, 2))
+		'overlap_mu', round((o.overlap_m2 * 3 / 2000)::numeric, 2), 'share', round(o.share::numeric, 4))
 		ORDER BY a.name, z.site, z.zone_kind), '[]'::json)
-	FROM zone z JOIN protected_area a ON a.id = z.area_id
-	WHERE z.geom && p.geom AND ST_Relate(z.geom, p.geom, '2********'))`
+	FROM parcel_zone_overlap o JOIN zone z ON z.id = o.zone_id JOIN protected_area a ON a.id = z.area_id
+	WHERE o.parcel_id = p.id)`
 
 // Collection is one feature collection: where its rows come from and how a feature is written.
 type Collection struct {

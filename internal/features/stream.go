@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -50,7 +51,12 @@ func (c *Collection) Stream(ctx context.Context, db Querier, f Filter, s Shape, 
 			return p, err
 		}
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil)
+		writers.Put(bw)
+	}()
 	if _, err := bw.Write(head); err != nil {
 		return p, &ErrStarted{err}
 	}
@@ -78,6 +84,10 @@ func (c *Collection) Stream(ctx context.Context, db Querier, f Filter, s Shape, 
 	}
 	return p, nil
 }
+
+// writers are reused between requests: a fresh 32 KB buffer per point lookup is most of the
+// garbage a lookup makes.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 
 // IsStarted reports whether err happened after output began.
 func IsStarted(err error) bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/httpapi"
+	"github.com/wuyuan-forestry/ecocomp/internal/overlay"
 )
 
 // loadGrid loads a hand-checkable fixture: a township and village around a 10 × 10 grid of
@@ -47,6 +48,9 @@ SELECT id, 'nature_reserve', 'core', '1', '测试核心区', true,
        ST_Multi(ST_Transform(ST_MakeEnvelope(582900, 3236900, 583050, 3237100, 4548), 4490)) FROM a;`, n))
 	if err != nil {
 		t.Fatalf("load grid fixture: %v", err)
+	}
+	if _, err := overlay.All(ctx, pool); err != nil {
+		t.Fatalf("overlay the grid fixture: %v", err)
 	}
 }
 
