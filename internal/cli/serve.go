@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"os"
-	"runtime/debug"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/httpapi"
 )
@@ -18,11 +16,6 @@ func (a *App) serve(ctx context.Context, args []string) error {
 		return ignoreHelp(err)
 	}
 	a.Cfg.Addr = *addr
-	// The server holds little memory and the machine has plenty: collecting garbage a quarter
-	// as often saves CPU that point lookups need (GOGC in the environment still wins).
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	if err := a.Cfg.Validate(); err != nil {
 		return err
 	}
