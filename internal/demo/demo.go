@@ -96,6 +96,10 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opt Options) (Summary, error)
 	if err := tx.Commit(ctx); err != nil {
 		return Summary{}, oneLine("demo seed: commit", err)
 	}
+	// Fresh statistics, or the planner takes a county of 100,000 parcels for a few hundred.
+	if _, err := pool.Exec(ctx, `ANALYZE admin_unit, protected_area, zone, owner, parcel`); err != nil {
+		return sum, oneLine("demo seed: analyze", err)
+	}
 	return sum, nil
 }
 

@@ -110,10 +110,10 @@ const columns = `p.id, p.code, p.valid_from, p.mian_ji::text, p.area_m2, coalesc
 const overlapJSON = `json_build_object('zone_id', z.id, 'area_name', a.name, 'area_kind', z.area_kind, 'area_level', a.level,
 	'zone_kind', z.zone_kind, 'zone_label', k.label_zh, 'site', z.site, 'zone', z.name, 'm2', %s, 'share', %s)`
 
-// storedOverlaps aggregates the overlaps recompute stored, per parcel version.
-var storedOverlaps = `SELECT o.parcel_id, json_agg(` + fmt.Sprintf(overlapJSON, "o.overlap_m2", "o.share") + ` ORDER BY z.id) AS list
+// storedOverlaps lists the overlaps recompute stored for parcel version p (an index probe each).
+var storedOverlaps = `(SELECT json_agg(` + fmt.Sprintf(overlapJSON, "o.overlap_m2", "o.share") + ` ORDER BY z.id)
 	FROM parcel_zone_overlap o JOIN zone z ON z.id = o.zone_id JOIN protected_area a ON a.id = z.area_id
-	JOIN zone_kind k ON k.area_kind = z.area_kind AND k.zone_kind = z.zone_kind GROUP BY o.parcel_id`
+	JOIN zone_kind k ON k.area_kind = z.area_kind AND k.zone_kind = z.zone_kind WHERE o.parcel_id = p.id)`
 
 // liveOverlaps computes one parcel's overlaps now, with whole zones (no recompute needed).
 var liveOverlaps = `(SELECT json_agg(` + fmt.Sprintf(overlapJSON, "x.m2", "least(x.m2 / p.area_m2, 1)") + ` ORDER BY z.id)
@@ -177,9 +177,8 @@ func CurrentSQL(asOf time.Time, ids []int64) (string, []any) {
 		filter = " AND p.id = ANY($2)"
 		args = append(args, ids)
 	}
-	return `SELECT ` + columns + `, ov.list
-		FROM parcel p LEFT JOIN (` + storedOverlaps + `) ov ON ov.parcel_id = p.id
-		WHERE p.valid_to IS NULL` + filter + ` ORDER BY p.code`, args
+	return `SELECT ` + columns + `, ` + storedOverlaps + `
+		FROM parcel p WHERE p.valid_to IS NULL` + filter + ` ORDER BY p.code`, args
 }
 
 // Scan reads the rows of CurrentSQL (or a cursor over it) and calls fn for each parcel. The

@@ -77,7 +77,8 @@ func All(ctx context.Context, db DB) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("overlay: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	_, err = db.Exec(ctx, `ANALYZE parcel_zone_overlap`)
+	return tag.RowsAffected(), err
 }
 
 // Parcels recomputes the overlaps of the given parcel versions only.
