@@ -70,3 +70,13 @@ func newServerWithToken(t *testing.T, pool *pgxpool.Pool, log *slog.Logger, toke
 type pgxQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
+
+// newStartedServer is a test server whose background work (the change listener) runs until ctx ends.
+func newStartedServer(t *testing.T, ctx context.Context, pool *pgxpool.Pool) (*httpapi.Server, *httptest.Server) {
+	t.Helper()
+	srv := httpapi.New(pool, discardLogger(), config.Config{})
+	srv.Start(ctx)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return srv, ts
+}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
+	"github.com/wuyuan-forestry/ecocomp/internal/tiles"
 	"github.com/wuyuan-forestry/ecocomp/web"
 )
 
@@ -32,11 +33,12 @@ type Server struct {
 	cfg    config.Config
 	router chi.Router
 	extent extentCache
+	tiles  *tiles.Service
 }
 
 // New builds the server's routes on pool.
 func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
-	s := &Server{pool: pool, log: log, cfg: cfg}
+	s := &Server{pool: pool, log: log, cfg: cfg, tiles: tiles.New(pool, tileCacheBytes)}
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.recoverer, s.logRequests)
 	r.NotFound(notFound)
@@ -48,9 +50,27 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.parcelRoutes(r)
 	s.ogcRoutes(r)
 	s.compensationRoutes(r)
+	s.tileRoutes(r)
 	r.Handle("/*", staticFiles(web.Dist()))
 	s.router = r
 	return s
+}
+
+// tileCacheBytes bounds the in-process cache of hot tiles.
+const tileCacheBytes = 128 << 20
+
+// Start runs what the server does in the background until ctx ends: it listens for change
+// notices (imports, policy loads, recomputes) and drops the cached tiles and extent on each.
+func (s *Server) Start(ctx context.Context) {
+	go postgis.Listen(ctx, s.pool, s.log, func(payload string) {
+		s.tiles.Invalidate()
+		s.extent.mu.Lock()
+		s.extent.bbox = nil
+		s.extent.mu.Unlock()
+		if payload != "" {
+			s.log.Info("change notice: cached tiles dropped", "notice", payload)
+		}
+	})
 }
 
 // ServeHTTP makes Server an http.Handler.
@@ -154,6 +174,7 @@ func Serve(ctx context.Context, s *Server, addr string, ready func(net.Addr)) er
 	if ready != nil {
 		ready(ln.Addr())
 	}
+	s.Start(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

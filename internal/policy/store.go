@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	policyseeds "github.com/wuyuan-forestry/ecocomp/seeds/policy"
 )
 
@@ -33,7 +34,7 @@ type DB interface {
 
 // ChangeChannel is the PostgreSQL NOTIFY channel on which a load announces itself, with a JSON
 // payload {"entity":"policy_version","action":"load","id":…,"version":…}.
-const ChangeChannel = "ecocomp_change"
+const ChangeChannel = postgis.ChangeChannel
 
 // storeLockKey serialises policy loads (pg_advisory_xact_lock) so that two loads of the same
 // label cannot both pass the "already loaded?" check.

@@ -17,6 +17,7 @@ import (
 	"github.com/wuyuan-forestry/ecocomp/internal/facts"
 	"github.com/wuyuan-forestry/ecocomp/internal/overlay"
 	"github.com/wuyuan-forestry/ecocomp/internal/policy"
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	"github.com/wuyuan-forestry/ecocomp/internal/subsidy"
 )
 
@@ -116,7 +117,7 @@ func run(ctx context.Context, pool *pgxpool.Pool, year int, scope string, parcel
 		return sum, err
 	}
 	notice, _ := json.Marshal(map[string]any{"entity": "results", "action": "recompute", "scope": scope, "year": year, "policy_version": pol.Version, "parcels": sum.Parcels})
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, policy.ChangeChannel, string(notice)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, postgis.ChangeChannel, string(notice)); err != nil {
 		return sum, err
 	}
 	return sum, tx.Commit(ctx)

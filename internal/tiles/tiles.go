@@ -1,0 +1,190 @@
+// Package tiles serves Mapbox Vector Tiles built by PostGIS (ST_AsMVT) for the web map, with an
+// in-process cache of hot tiles that a change notice (PostgreSQL NOTIFY) invalidates.
+//
+// Each tile query uses two envelopes: the exact tile envelope in EPSG:3857 clips and quantises
+// (ST_AsMVTGeom), a slightly larger one in EPSG:4490 selects rows through the GiST index. Below
+// zoom 14 geometries are simplified to about a pixel before they are transformed, so low-zoom
+// tiles stay small and fast.
+package tiles
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Extent is the tile coordinate extent.
+const Extent = 4096
+
+// Layer is one tile layer.
+type Layer struct {
+	Name        string
+	Description string
+	MinZoom     int
+	MaxZoom     int
+	// Fields documents the attributes (TileJSON vector_layers).
+	Fields map[string]string
+	// from selects rows with columns fid (bigint), geom (EPSG:4490) and the attributes; the
+	// placeholder %s is the selection envelope in EPSG:4490.
+	from string
+}
+
+// Layers are the tile layers, by name.
+var Layers = map[string]*Layer{
+	"county": {Name: "county", Description: "The county outline (real boundary)", MinZoom: 5, MaxZoom: 18,
+		Fields: map[string]string{"code": "administrative code", "name": "name"},
+		from:   `SELECT 1::bigint AS fid, code, name, geom FROM admin_unit WHERE level = 'county' AND geom && %[1]s`},
+	"townships": {Name: "townships", Description: "Townships (demonstration boundaries)", MinZoom: 5, MaxZoom: 18,
+		Fields: map[string]string{"code": "9-digit township code", "name": "name"},
+		from:   `SELECT code::bigint AS fid, code, name, geom FROM admin_unit WHERE level = 'township' AND geom && %[1]s`},
+	"villages": {Name: "villages", Description: "Villages (demonstration boundaries)", MinZoom: 9, MaxZoom: 18,
+		Fields: map[string]string{"code": "12-digit village code", "name": "name"},
+		from:   `SELECT code::bigint AS fid, code, name, geom FROM admin_unit WHERE level = 'village' AND geom && %[1]s`},
+	"protected_areas": {Name: "protected_areas", Description: "Protected areas (union of their zones; demonstration boundaries)", MinZoom: 5, MaxZoom: 18,
+		Fields: map[string]string{"name": "name", "area_kind": "nature_reserve, wetland_park, …", "demo": "demonstration data"},
+		from: `SELECT a.id AS fid, a.name, a.area_kind, a.demo, z.geom FROM protected_area a
+			JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM zone WHERE area_id = a.id) z ON true WHERE z.geom && %[1]s`},
+	"zones": {Name: "zones", Description: "Protected-area zones (demonstration boundaries)", MinZoom: 5, MaxZoom: 18,
+		Fields: map[string]string{"name": "zone name", "area_name": "protected area", "area_kind": "area kind", "zone_kind": "core, buffer, experimental, conservation, …", "site": "site", "demo": "demonstration data"},
+		from: `SELECT z.id AS fid, z.name, a.name AS area_name, z.area_kind, z.zone_kind, z.site, z.demo, z.geom
+			FROM zone z JOIN protected_area a ON a.id = z.area_id WHERE z.geom && %[1]s`},
+	"parcels": {Name: "parcels", Description: "Forest parcels (小班) coloured by the latest recomputed status", MinZoom: 11, MaxZoom: 18,
+		Fields: map[string]string{"code": "parcel code", "status": "eligible, in_case, public_welfare, other", "eligible": "buyout candidate", "sen_lin_lb": "forest category code"},
+		from: `SELECT p.id AS fid, p.code, el.status, el.eligible, p.sen_lin_lb, p.geom FROM parcel p
+			LEFT JOIN parcel_eligibility el ON el.parcel_id = p.id
+			     AND el.policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)
+			WHERE p.valid_to IS NULL AND p.geom && %[1]s`},
+}
+
+// Names lists the layer names in drawing order.
+var Names = []string{"county", "townships", "villages", "protected_areas", "zones", "parcels"}
+
+// sql is the tile query of a layer. $1..$3 are z, x, y; $4..$7 the selection envelope in
+// degrees (the tile plus a margin); $8 the simplification tolerance in degrees (0: none).
+func (l *Layer) sql() string {
+	cols := "r.fid"
+	for _, f := range sortedKeys(l.Fields) {
+		cols += ", r." + f
+	}
+	from := fmt.Sprintf(l.from, "ST_MakeEnvelope($4, $5, $6, $7, 4490)")
+	return fmt.Sprintf(`WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS e)
+SELECT ST_AsMVT(t.*, '%s', %d, 'geom', 'fid') FROM (
+  SELECT %s, ST_AsMVTGeom(ST_Transform(CASE WHEN $8 > 0 THEN ST_Simplify(r.geom, $8, true) ELSE r.geom END, 3857), b.e, %d, 64, true) AS geom
+  FROM (%s) r CROSS JOIN b
+) t WHERE t.geom IS NOT NULL`, l.Name, Extent, cols, Extent, from)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Bounds returns the lon/lat bounds of tile z/x/y in Web Mercator.
+func Bounds(z, x, y int) (minLon, minLat, maxLon, maxLat float64) {
+	n := math.Exp2(float64(z))
+	lon := func(x float64) float64 { return x/n*360 - 180 }
+	lat := func(y float64) float64 { return math.Atan(math.Sinh(math.Pi*(1-2*y/n))) * 180 / math.Pi }
+	return lon(float64(x)), lat(float64(y + 1)), lon(float64(x + 1)), lat(float64(y))
+}
+
+// Querier runs the tile query.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Service renders and caches tiles.
+type Service struct {
+	db      Querier
+	version atomic.Int64 // bumped by every change notice
+	mu      sync.Mutex
+	cache   map[key]*Tile
+	bytes   int
+	limit   int
+	enabled bool
+}
+
+type key struct {
+	layer   string
+	z, x, y int
+}
+
+// Tile is a rendered tile and its entity tag.
+type Tile struct {
+	Data []byte
+	ETag string
+}
+
+// New returns a service over db caching up to limitBytes of tiles (0 disables the cache).
+func New(db Querier, limitBytes int) *Service {
+	return &Service{db: db, cache: map[key]*Tile{}, limit: limitBytes, enabled: limitBytes > 0}
+}
+
+// Invalidate drops every cached tile; the next request renders afresh.
+func (s *Service) Invalidate() {
+	s.version.Add(1)
+	s.mu.Lock()
+	s.cache = map[key]*Tile{}
+	s.bytes = 0
+	s.mu.Unlock()
+}
+
+// Tile renders (or returns from cache) one tile of layer.
+func (s *Service) Tile(ctx context.Context, l *Layer, z, x, y int) (*Tile, error) {
+	k := key{l.Name, z, x, y}
+	if s.enabled {
+		s.mu.Lock()
+		t, ok := s.cache[k]
+		s.mu.Unlock()
+		if ok {
+			return t, nil
+		}
+	}
+	version := s.version.Load()
+	t, err := s.render(ctx, l, z, x, y)
+	if err != nil {
+		return nil, err
+	}
+	if s.enabled && s.version.Load() == version {
+		s.mu.Lock()
+		if s.bytes+len(t.Data) > s.limit {
+			s.cache = map[key]*Tile{} // a crude but bounded policy: start over when full
+			s.bytes = 0
+		}
+		s.cache[k] = t
+		s.bytes += len(t.Data)
+		s.mu.Unlock()
+	}
+	return t, nil
+}
+
+// render renders one tile without the cache.
+func (s *Service) render(ctx context.Context, l *Layer, z, x, y int) (*Tile, error) {
+	var data []byte
+	minLon, minLat, maxLon, maxLat := Bounds(z, x, y)
+	m := (maxLon - minLon) * 64 / Extent // the buffer ST_AsMVTGeom keeps around the tile
+	if err := s.db.QueryRow(ctx, l.sql(), z, x, y, minLon-m, minLat-m, maxLon+m, maxLat+m, tolerance(z)).Scan(&data); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	return &Tile{Data: data, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}, nil
+}
+
+// tolerance is the simplification tolerance in degrees at zoom z: about one pixel of a
+// 4096-unit tile below zoom 14, none above.
+func tolerance(z int) float64 {
+	if z >= 14 {
+		return 0
+	}
+	return 360.0 / float64(int64(1)<<z) / Extent
+}
