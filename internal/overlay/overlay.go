@@ -43,32 +43,39 @@ WHERE true %s
 GROUP BY x.parcel_id, x.zone_id
 HAVING sum(x.m2) > 0.01`
 
-// Split rebuilds the pieces of the given zones (all zones when ids is nil).
-func Split(ctx context.Context, db DB, zoneIDs []int64) error {
-	if zoneIDs == nil {
-		if _, err := db.Exec(ctx, `DELETE FROM zone_piece`); err != nil {
-			return err
-		}
-		_, err := db.Exec(ctx, `INSERT INTO zone_piece (zone_id, geom)
-			SELECT id, (ST_Dump(ST_Subdivide(geom, $1))).geom FROM zone`, pieceVertices)
-		return err
+// Split brings the pieces of the given zones (all zones when ids is nil) up to date: zones
+// whose geometry changed since they were cut are cut again, the others are left alone. It
+// reports whether any piece changed.
+func Split(ctx context.Context, db DB, zoneIDs []int64) (bool, error) {
+	delFilter, insFilter := "", ""
+	delArgs, insArgs := []any{}, []any{pieceVertices}
+	if zoneIDs != nil {
+		delFilter, insFilter = " AND z.id = ANY($1)", " AND z.id = ANY($2)"
+		delArgs, insArgs = append(delArgs, zoneIDs), append(insArgs, zoneIDs)
 	}
-	if _, err := db.Exec(ctx, `DELETE FROM zone_piece WHERE zone_id = ANY($1)`, zoneIDs); err != nil {
-		return err
+	del, err := db.Exec(ctx, `DELETE FROM zone_piece zp USING zone z
+		WHERE z.id = zp.zone_id AND zp.zone_md5 <> md5(ST_AsEWKB(z.geom))`+delFilter, delArgs...)
+	if err != nil {
+		return false, err
 	}
-	_, err := db.Exec(ctx, `INSERT INTO zone_piece (zone_id, geom)
-		SELECT id, (ST_Dump(ST_Subdivide(geom, $1))).geom FROM zone WHERE id = ANY($2)`, pieceVertices, zoneIDs)
-	return err
+	ins, err := db.Exec(ctx, `INSERT INTO zone_piece (zone_id, zone_md5, geom)
+		SELECT z.id, md5(ST_AsEWKB(z.geom)), (ST_Dump(ST_Subdivide(z.geom, $1))).geom FROM zone z
+		WHERE NOT EXISTS (SELECT 1 FROM zone_piece zp WHERE zp.zone_id = z.id)`+insFilter, insArgs...)
+	if err != nil {
+		return false, err
+	}
+	changed := del.RowsAffected() > 0 || ins.RowsAffected() > 0
+	if changed {
+		_, err = db.Exec(ctx, `ANALYZE zone_piece`)
+	}
+	return changed, err
 }
 
 // All recomputes the overlaps of every current parcel with every zone, pieces included, and
 // returns the number of overlap rows.
 func All(ctx context.Context, db DB) (int64, error) {
-	if err := Split(ctx, db, nil); err != nil {
+	if _, err := Split(ctx, db, nil); err != nil {
 		return 0, fmt.Errorf("split zones: %w", err)
-	}
-	if _, err := db.Exec(ctx, `ANALYZE zone_piece`); err != nil {
-		return 0, err
 	}
 	if _, err := db.Exec(ctx, `DELETE FROM parcel_zone_overlap o USING parcel p WHERE p.id = o.parcel_id AND p.valid_to IS NULL`); err != nil {
 		return 0, err
@@ -95,7 +102,7 @@ func Parcels(ctx context.Context, db DB, parcelIDs []int64) (int64, error) {
 
 // Zones re-splits the given zones and recomputes their overlaps with the current parcels.
 func Zones(ctx context.Context, db DB, zoneIDs []int64) (int64, error) {
-	if err := Split(ctx, db, zoneIDs); err != nil {
+	if _, err := Split(ctx, db, zoneIDs); err != nil {
 		return 0, fmt.Errorf("split zones: %w", err)
 	}
 	if _, err := db.Exec(ctx, `DELETE FROM parcel_zone_overlap o USING parcel p
