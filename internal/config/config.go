@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/devdb"
 )
@@ -23,6 +24,9 @@ type Config struct {
 	DevDBDir string
 	// BasemapURL is an optional raster tile URL template for the web map (ECOCOMP_BASEMAP_URL).
 	BasemapURL string
+	// TileCacheMB bounds the in-process cache of hot vector tiles (ECOCOMP_TILE_CACHE_MB,
+	// default 128; 0 turns the cache off).
+	TileCacheMB int
 }
 
 // FromEnv reads the configuration from the environment, with the documented defaults.
@@ -37,6 +41,13 @@ func FromEnv() Config {
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
 	}
+	c.TileCacheMB = 128
+	if v := os.Getenv("ECOCOMP_TILE_CACHE_MB"); v != "" {
+		c.TileCacheMB = -1 // invalid until parsed; Validate says so
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			c.TileCacheMB = n
+		}
+	}
 	return c
 }
 
@@ -44,6 +55,9 @@ func FromEnv() Config {
 func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("ECOCOMP_ADDR %q is not host:port (e.g. 127.0.0.1:8080)", c.Addr)
+	}
+	if c.TileCacheMB < 0 {
+		return fmt.Errorf("ECOCOMP_TILE_CACHE_MB must be a whole number of megabytes (0 turns the tile cache off)")
 	}
 	return nil
 }

@@ -71,10 +71,11 @@ type pgxQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// newStartedServer is a test server whose background work (the change listener) runs until ctx ends.
+// newStartedServer is a test server with a tile cache whose background work (the change
+// listener that invalidates it) runs until ctx ends.
 func newStartedServer(t *testing.T, ctx context.Context, pool *pgxpool.Pool) (*httpapi.Server, *httptest.Server) {
 	t.Helper()
-	srv := httpapi.New(pool, discardLogger(), config.Config{})
+	srv := httpapi.New(pool, discardLogger(), config.Config{TileCacheMB: 16})
 	srv.Start(ctx)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -38,7 +38,7 @@ type Server struct {
 
 // New builds the server's routes on pool.
 func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
-	s := &Server{pool: pool, log: log, cfg: cfg, tiles: tiles.New(pool, tileCacheBytes)}
+	s := &Server{pool: pool, log: log, cfg: cfg, tiles: tiles.New(pool, cfg.TileCacheMB<<20)}
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.recoverer, s.logRequests)
 	r.NotFound(notFound)
@@ -55,9 +55,6 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.router = r
 	return s
 }
-
-// tileCacheBytes bounds the in-process cache of hot tiles.
-const tileCacheBytes = 128 << 20
 
 // Start runs what the server does in the background until ctx ends: it listens for change
 // notices (imports, policy loads, recomputes) and drops the cached tiles and extent on each.

@@ -168,12 +168,18 @@ func (s *Service) Tile(ctx context.Context, l *Layer, z, x, y int) (*Tile, error
 	return t, nil
 }
 
+// Query is the SQL and arguments of tile z/x/y of the layer: one row, one bytea column.
+func (l *Layer) Query(z, x, y int) (string, []any) {
+	minLon, minLat, maxLon, maxLat := Bounds(z, x, y)
+	m := (maxLon - minLon) * 64 / Extent // the buffer ST_AsMVTGeom keeps around the tile
+	return l.sql(), []any{z, x, y, minLon - m, minLat - m, maxLon + m, maxLat + m, tolerance(z)}
+}
+
 // render renders one tile without the cache.
 func (s *Service) render(ctx context.Context, l *Layer, z, x, y int) (*Tile, error) {
 	var data []byte
-	minLon, minLat, maxLon, maxLat := Bounds(z, x, y)
-	m := (maxLon - minLon) * 64 / Extent // the buffer ST_AsMVTGeom keeps around the tile
-	if err := s.db.QueryRow(ctx, l.sql(), z, x, y, minLon-m, minLat-m, maxLon+m, maxLat+m, tolerance(z)).Scan(&data); err != nil {
+	sql, args := l.Query(z, x, y)
+	if err := s.db.QueryRow(ctx, sql, args...).Scan(&data); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
