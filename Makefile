@@ -40,6 +40,7 @@ bench:
 	sh bench/lookup.sh 100000
 	sh bench/export.sh 100000
 	sh bench/recompute.sh 100000
+	sh bench/tiles.sh 100000
 
 clean:
 	rm -rf bin
