@@ -23,12 +23,19 @@ demo: build
 	./$(BIN) recompute --year 2026
 	./$(BIN) serve
 
+# Rebuilds the web map into web/dist/ (committed and embedded by web/embed.go, so `go build`
+# needs no npm): npm ci in web/ (playwright-core never downloads a browser), then esbuild.
+.PHONY: web
+web:
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund && npm run build
+
 vet:
 	$(GO) vet ./...
 
 # Every test, against a real PostGIS: ECOCOMP_TEST_DATABASE_URL when set, else the machine's
 # PostgreSQL on 127.0.0.1:5432, else the project-local devdb cluster.
 test: vet
+	@[ -d web/node_modules/playwright-core ] || (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 	@url="$${ECOCOMP_TEST_DATABASE_URL:-$$(sh .ci/test-database-url)}"; \
 	echo "go test against $$url"; \
 	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -p 2 -timeout 20m ./...

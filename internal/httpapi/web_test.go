@@ -1,0 +1,162 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/config"
+	"github.com/wuyuan-forestry/ecocomp/internal/demo"
+	"github.com/wuyuan-forestry/ecocomp/internal/httpapi"
+	"github.com/wuyuan-forestry/ecocomp/internal/policy"
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
+	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
+)
+
+// TestWebMapInBrowser drives the embedded web map in Debian's chromium (web/test/map.test.mjs,
+// playwright-core) against a seeded county: the map renders, a click on an eligible parcel shows
+// its eligibility reasons, a search flies to a parcel, a footprint in a core zone is forbidden for
+// construction and the eligible-only export holds every eligible parcel. What the browser cannot
+// know (which parcel is eligible, where a core zone is, how many parcels are eligible) is read
+// here with SQL and passed in the environment. Screenshots go to web/test/artifacts/.
+func TestWebMapInBrowser(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the web map's browser tests need Node.js (apt-get install nodejs npm)")
+	}
+	// playwright-core (web/package-lock.json) needs Node.js 20 or later.
+	version, err := exec.Command(node, "-p", "process.versions.node").Output()
+	if err != nil {
+		t.Fatalf("node -p process.versions.node: %v", err)
+	}
+	if major, _, _ := strings.Cut(strings.TrimSpace(string(version)), "."); atoiOrZero(major) < 20 {
+		t.Fatalf("node %s is too old: playwright-core needs Node.js 20 or later", strings.TrimSpace(string(version)))
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("%s is missing: install Debian's chromium (apt-get install chromium; .ci/run does)", chromium)
+	}
+	webDir, err := filepath.Abs(filepath.Join("..", "..", "web"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err != nil {
+		t.Fatal("web/node_modules/playwright-core is missing: run `cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci` (make web or .ci/run do it)")
+	}
+
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 1500, Seed: 3}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	if _, err := policy.LoadShipped(ctx, pool); err != nil {
+		t.Fatalf("load the shipped policy: %v", err)
+	}
+	if _, err := recompute.All(ctx, pool, 2026); err != nil {
+		t.Fatalf("recompute: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ts := httptest.NewServer(httpapi.New(pool, logger, config.Config{}))
+	t.Cleanup(ts.Close)
+
+	// The verdicts the API reports are those of the latest full recompute.
+	const latest = `(SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)`
+	env := map[string]string{"ECOCOMP_URL": ts.URL}
+
+	var eligibleCode string
+	var eligibleLon, eligibleLat float64
+	if err := pool.QueryRow(ctx, `SELECT p.code, ST_X(pt), ST_Y(pt)
+FROM parcel_current p
+JOIN parcel_eligibility e ON e.parcel_id = p.id AND e.policy_version_id = `+latest+`
+CROSS JOIN LATERAL ST_PointOnSurface(p.geom) pt
+WHERE e.eligible ORDER BY p.code LIMIT 1`).Scan(&eligibleCode, &eligibleLon, &eligibleLat); err != nil {
+		t.Fatalf("find an eligible parcel (the seeded county should have some): %v", err)
+	}
+	env["ECOCOMP_ELIGIBLE_CODE"] = eligibleCode
+	env["ECOCOMP_ELIGIBLE_LON"] = strconv.FormatFloat(eligibleLon, 'f', 7, 64)
+	env["ECOCOMP_ELIGIBLE_LAT"] = strconv.FormatFloat(eligibleLat, 'f', 7, 64)
+
+	var eligibleCount int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM parcel_current p
+JOIN parcel_eligibility e ON e.parcel_id = p.id AND e.policy_version_id = `+latest+` WHERE e.eligible`).Scan(&eligibleCount); err != nil {
+		t.Fatal(err)
+	}
+	env["ECOCOMP_ELIGIBLE_COUNT"] = strconv.Itoa(eligibleCount)
+
+	// The parcel farthest from the eligible one: searching it must move the map a long way.
+	var searchCode string
+	if err := pool.QueryRow(ctx, `SELECT code FROM parcel_current
+ORDER BY ST_Distance(geom, (SELECT geom FROM parcel_current WHERE code = $1)) DESC, code LIMIT 1`, eligibleCode).Scan(&searchCode); err != nil {
+		t.Fatal(err)
+	}
+	env["ECOCOMP_SEARCH_CODE"] = searchCode
+
+	// A square (a diamond on the map) around the centre of the largest circle inside the widest
+	// core zone, its corners at 0.6 of that circle's radius: wholly inside the core zone.
+	var coreZone string
+	var coreRing []byte
+	if err := pool.QueryRow(ctx, `SELECT z.name, json_build_array(
+	json_build_array(ST_X(m.center) - s, ST_Y(m.center)), json_build_array(ST_X(m.center), ST_Y(m.center) - s),
+	json_build_array(ST_X(m.center) + s, ST_Y(m.center)), json_build_array(ST_X(m.center), ST_Y(m.center) + s),
+	json_build_array(ST_X(m.center) - s, ST_Y(m.center)))
+FROM zone z
+CROSS JOIN LATERAL ST_MaximumInscribedCircle(z.geom) m
+CROSS JOIN LATERAL (SELECT m.radius * 0.6 AS s) r
+WHERE z.zone_kind = 'core' ORDER BY m.radius DESC, z.id LIMIT 1`).Scan(&coreZone, &coreRing); err != nil {
+		t.Fatalf("find a core zone: %v", err)
+	}
+	var inside bool
+	if err := pool.QueryRow(ctx, `SELECT ST_Within(ST_SetSRID(ST_MakePolygon(ST_GeomFromGeoJSON(json_build_object('type', 'LineString', 'coordinates', $1::json)::text)), 4490),
+	(SELECT geom FROM zone WHERE name = $2))`, string(coreRing), coreZone).Scan(&inside); err != nil || !inside {
+		t.Fatalf("the test footprint is not inside core zone %s (%v)", coreZone, err)
+	}
+	env["ECOCOMP_CORE_ZONE"] = coreZone
+	env["ECOCOMP_CORE_POLYGON"] = string(coreRing)
+
+	artifacts := filepath.Join(webDir, "test", "artifacts")
+	env["ECOCOMP_ARTIFACTS"] = artifacts
+	env["CHROMIUM"] = chromium
+
+	shown, _ := json.Marshal(env)
+	t.Logf("browser test environment: %s", shown)
+
+	runCtx, cancel := context.WithTimeout(ctx, 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, node, filepath.Join(webDir, "test", "map.test.mjs"))
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.WaitDelay = 10 * time.Second // chromium children must not keep the pipes open forever
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("node web/test/map.test.mjs (%s):\n%s", time.Since(start).Round(time.Second), out)
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		t.Fatalf("browser tests failed (exit status %d); output above; screenshots in %s", exit.ExitCode(), artifacts)
+	case err != nil:
+		t.Fatalf("run the browser tests: %v", err)
+	}
+	t.Logf("screenshots: %s", artifacts)
+}
+
+func atoiOrZero(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n
+}

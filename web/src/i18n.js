@@ -1,0 +1,301 @@
+// Interface texts in Chinese (default) and English. Payload labels the server sends (di_lei_label …)
+// are Chinese only; in English the code is shown beside them.
+
+const messages = {
+  zh: {
+    'title': '婺源县生态补偿一张图',
+    'subtitle': '商品林赎买 · 保护地分区 · 补偿测算',
+    'lang.switch': 'English',
+    'search.placeholder': '输入小班编号，如 361130100001000100001',
+    'search.go': '查找',
+    'search.loading': '查找中…',
+    'search.empty': '请输入小班编号',
+    'search.found': '已定位小班 {code}',
+    'map.loading': '地图加载中…',
+    'map.webgl': '此浏览器无法显示地图（需要 WebGL2）：{detail}',
+    'map.tiles': '部分图层加载失败：{detail}',
+    'legend.title': '图层',
+    'legend.county': '县界',
+    'legend.townships': '乡镇界',
+    'legend.villages': '村界',
+    'legend.protected_areas': '保护地',
+    'legend.zones': '保护地功能区',
+    'legend.parcels': '小班（按赎买状态）',
+    'legend.zoomin': '放大到 {z} 级及以上显示',
+    'demo.note': '除婺源县县界外，乡镇、村、保护地、功能区和小班边界均为演示数据（演示数据），不是法定边界。',
+    'status.eligible': '可赎买',
+    'status.in_case': '赎买办理中',
+    'status.public_welfare': '公益林',
+    'status.other': '其他',
+    'status.none': '未测算',
+    'zc.title': '项目选址分区检查',
+    'zc.activity': '活动类型',
+    'zc.draw': '绘制范围',
+    'zc.drawing': '在地图上单击绘制多边形，单击起点或按回车结束',
+    'zc.clear': '清除',
+    'zc.loading': '检查中…',
+    'zc.none': '该范围未触及任何保护地功能区。',
+    'zc.footprint': '范围面积 {mu} 亩',
+    'zc.zone': '功能区',
+    'zc.overlap': '重叠',
+    'zc.rule': '规定',
+    'zc.basis': '依据',
+    'zc.credits': '需湿地占补指标',
+    'zc.fee': '费用',
+    'zc.total_fee': '费用合计',
+    'verdict.forbidden': '禁止',
+    'verdict.conditional': '有条件允许',
+    'verdict.allowed': '允许',
+    'ex.title': '导出 GeoJSON',
+    'ex.township': '乡镇',
+    'ex.all': '全部乡镇',
+    'ex.eligible': '仅可赎买小班',
+    'ex.bbox': '仅当前地图范围',
+    'ex.crs': '坐标系',
+    'ex.crs4490': 'EPSG:4490 经纬度（CGCS2000）',
+    'ex.crs4548': 'EPSG:4548 平面坐标（CGCS2000 3°带 117°E）',
+    'ex.go': '导出',
+    'ex.loading': '导出中…',
+    'ex.done': '已下载 {name}（{size}）',
+    'panel.hint': '单击地图上的小班，或按编号查找，查看属性、赎买条件和补贴。',
+    'panel.loading': '加载中…',
+    'panel.close': '关闭',
+    'panel.nothing': '此处没有小班。',
+    'p.parcel': '小班',
+    'p.location': '位置',
+    'p.attributes': '属性',
+    'p.area': '面积',
+    'p.legal_area': '法定面积（MIAN_JI）',
+    'p.computed_area': '计算面积（椭球面）',
+    'p.zones': '与保护地功能区重叠',
+    'p.no_zones': '不在任何保护地功能区内。',
+    'p.share': '占比',
+    'p.demo': '演示数据',
+    'f.di_lei': '地类',
+    'f.ld_qs': '林地权属',
+    'f.lm_qs': '林木权属',
+    'f.sen_lin_lb': '森林类别',
+    'f.shi_quan_d': '事权等级',
+    'f.qi_yuan': '起源',
+    'f.you_shi_sz': '优势树种',
+    'f.ling_zu': '龄组',
+    'f.xu_ji': '蓄积（立方米）',
+    'el.title': '赎买条件',
+    'el.yes': '符合赎买条件',
+    'el.no': '不符合赎买条件',
+    'el.modes': '可选方式',
+    'el.priority': '优先级',
+    'el.estimate': '估价',
+    'el.policy': '政策版本',
+    'rule.ownership': '林木权属',
+    'rule.forest_category': '森林类别',
+    'rule.priority_zone': '位于优先区域',
+    'rule.status': '无案件、纠纷或抵押',
+    'sub.title': '补贴',
+    'sub.year': '年度',
+    'sub.program': '项目',
+    'sub.area': '面积（亩）',
+    'sub.rate': '标准（元/亩）',
+    'sub.amount': '金额（元）',
+    'sub.total': '合计',
+    'sub.none': '该年度没有补贴项目。',
+    'sub.unconfirmed': '标准未经公开文件确认',
+    'unit.mu': '亩',
+    'unit.ha': '公顷',
+    'unit.yuan': '元',
+    'err.network': '无法连接 ecocomp 服务器（服务未运行或网络中断）。',
+    'err.notfound': '未找到：{detail}',
+    'err.generic': '请求失败：{detail}',
+  },
+  en: {
+    'title': 'Wuyuan ecological compensation map',
+    'subtitle': 'Forest buyout · protected-area zones · subsidies',
+    'lang.switch': '中文',
+    'search.placeholder': 'Parcel code, e.g. 361130100001000100001',
+    'search.go': 'Find',
+    'search.loading': 'Searching…',
+    'search.empty': 'Enter a parcel code',
+    'search.found': 'Showing parcel {code}',
+    'map.loading': 'Loading the map…',
+    'map.webgl': 'This browser cannot show the map (WebGL2 is required): {detail}',
+    'map.tiles': 'Some layers failed to load: {detail}',
+    'legend.title': 'Layers',
+    'legend.county': 'County boundary',
+    'legend.townships': 'Townships',
+    'legend.villages': 'Villages',
+    'legend.protected_areas': 'Protected areas',
+    'legend.zones': 'Protected-area zones',
+    'legend.parcels': 'Parcels (buyout status)',
+    'legend.zoomin': 'shown from zoom level {z}',
+    'demo.note': 'Except for the Wuyuan county outline, township, village, protected-area, zone and parcel boundaries are demonstration data (演示数据), not legal boundaries.',
+    'status.eligible': 'Buyout-eligible',
+    'status.in_case': 'In a buyout case',
+    'status.public_welfare': 'Public-welfare forest',
+    'status.other': 'Other',
+    'status.none': 'Not computed',
+    'zc.title': 'Zone check for a planned footprint',
+    'zc.activity': 'Activity',
+    'zc.draw': 'Draw footprint',
+    'zc.drawing': 'Click on the map to draw a polygon; click the first point or press Enter to finish',
+    'zc.clear': 'Clear',
+    'zc.loading': 'Checking…',
+    'zc.none': 'The footprint touches no protected-area zone.',
+    'zc.footprint': 'Footprint {mu} mu',
+    'zc.zone': 'Zone',
+    'zc.overlap': 'Overlap',
+    'zc.rule': 'Rule',
+    'zc.basis': 'Legal basis',
+    'zc.credits': 'Wetland credits required',
+    'zc.fee': 'Fee',
+    'zc.total_fee': 'Total fee',
+    'verdict.forbidden': 'forbidden',
+    'verdict.conditional': 'conditional',
+    'verdict.allowed': 'allowed',
+    'ex.title': 'Export GeoJSON',
+    'ex.township': 'Township',
+    'ex.all': 'All townships',
+    'ex.eligible': 'Buyout-eligible parcels only',
+    'ex.bbox': 'Current map view only',
+    'ex.crs': 'CRS',
+    'ex.crs4490': 'EPSG:4490 longitude/latitude (CGCS2000)',
+    'ex.crs4548': 'EPSG:4548 metres (CGCS2000 3° zone 117°E)',
+    'ex.go': 'Export',
+    'ex.loading': 'Exporting…',
+    'ex.done': 'Downloaded {name} ({size})',
+    'panel.hint': 'Click a parcel on the map or search a code to see its attributes, buyout eligibility and subsidies.',
+    'panel.loading': 'Loading…',
+    'panel.close': 'Close',
+    'panel.nothing': 'There is no parcel here.',
+    'p.parcel': 'Parcel',
+    'p.location': 'Location',
+    'p.attributes': 'Attributes',
+    'p.area': 'Area',
+    'p.legal_area': 'Legal area (MIAN_JI)',
+    'p.computed_area': 'Computed area (ellipsoidal)',
+    'p.zones': 'Protected-area zone overlaps',
+    'p.no_zones': 'Not inside any protected-area zone.',
+    'p.share': 'share',
+    'p.demo': 'demonstration data',
+    'f.di_lei': 'Land class',
+    'f.ld_qs': 'Land ownership',
+    'f.lm_qs': 'Tree ownership',
+    'f.sen_lin_lb': 'Forest category',
+    'f.shi_quan_d': 'Administrative level',
+    'f.qi_yuan': 'Origin',
+    'f.you_shi_sz': 'Dominant species',
+    'f.ling_zu': 'Age group',
+    'f.xu_ji': 'Growing stock (m³)',
+    'el.title': 'Buyout eligibility',
+    'el.yes': 'Eligible for buyout',
+    'el.no': 'Not eligible for buyout',
+    'el.modes': 'Modes',
+    'el.priority': 'Priority',
+    'el.estimate': 'Estimate',
+    'el.policy': 'Policy version',
+    'rule.ownership': 'Tree ownership',
+    'rule.forest_category': 'Forest category',
+    'rule.priority_zone': 'In a priority zone',
+    'rule.status': 'No case, dispute or mortgage',
+    'sub.title': 'Subsidies',
+    'sub.year': 'Year',
+    'sub.program': 'Program',
+    'sub.area': 'Area (mu)',
+    'sub.rate': 'Rate (yuan/mu)',
+    'sub.amount': 'Amount (yuan)',
+    'sub.total': 'Total',
+    'sub.none': 'No subsidy lines for this year.',
+    'sub.unconfirmed': 'rate not confirmed by a public text',
+    'unit.mu': 'mu',
+    'unit.ha': 'ha',
+    'unit.yuan': 'yuan',
+    'err.network': 'Cannot reach the ecocomp server (it is not running or the network is down).',
+    'err.notfound': 'Not found: {detail}',
+    'err.generic': 'Request failed: {detail}',
+  },
+};
+
+// Zone kinds as the zone_kind table names them.
+const zoneKinds = {
+  core: ['核心区', 'core zone'],
+  buffer: ['缓冲区', 'buffer zone'],
+  experimental: ['实验区', 'experimental zone'],
+  core_protection: ['核心保护区', 'core protection zone'],
+  general_control: ['一般控制区', 'general control zone'],
+  conservation: ['保育区', 'conservation zone'],
+  restoration: ['恢复重建区', 'restoration zone'],
+  reasonable_use: ['合理利用区', 'reasonable-use zone'],
+  primary: ['一级保护区', 'primary protection zone'],
+  secondary: ['二级保护区', 'secondary protection zone'],
+  core_scenic: ['核心景区', 'core scenic zone'],
+  general_scenic: ['一般景区', 'general scenic zone'],
+};
+
+const areaKinds = {
+  nature_reserve: ['自然保护区', 'nature reserve'],
+  wetland_park: ['湿地公园', 'wetland park'],
+  water_source: ['饮用水水源保护区', 'water-source protection area'],
+  scenic_area: ['风景名胜区', 'scenic area'],
+};
+
+// Activities of the shipped policy (seeds/policy/2026.json).
+export const activities = {
+  construction: ['建设项目', 'construction'],
+  logging: ['林木采伐', 'logging'],
+  tending: ['森林抚育', 'forest tending'],
+  grazing: ['放牧', 'grazing'],
+  farming: ['开垦耕种', 'farming and reclamation'],
+  mining: ['采矿采石', 'mining and quarrying'],
+  tourism_facility: ['旅游设施', 'tourism facilities'],
+  research: ['科学研究与监测', 'research and monitoring'],
+  wetland_occupation: ['占用湿地', 'wetland occupation'],
+  hunting: ['狩猎捕捞', 'hunting and fishing'],
+  sand_dredging: ['挖沙采砂', 'sand dredging'],
+};
+
+const modeNames = {
+  buyout: ['赎买', 'buyout'],
+  swap: ['置换', 'swap'],
+  lease: ['租赁', 'lease'],
+  custody: ['托管', 'custody'],
+  equity: ['入股', 'equity'],
+  concession: ['特许经营', 'concession'],
+  closure_agreement: ['协议封育', 'closure agreement'],
+};
+
+let lang = 'zh';
+
+export function setLang(l) {
+  lang = l === 'en' ? 'en' : 'zh';
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+}
+
+export function getLang() { return lang; }
+
+// t returns the text of key in the current language, with {name} placeholders filled from vars.
+export function t(key, vars) {
+  let s = messages[lang][key] ?? messages.zh[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] ?? m));
+  return s;
+}
+
+function pick(table, key) {
+  const v = table[key];
+  if (!v) return key ?? '';
+  return lang === 'en' ? v[1] : v[0];
+}
+
+export const zoneKindLabel = (k) => pick(zoneKinds, k);
+export const areaKindLabel = (k) => pick(areaKinds, k);
+export const activityLabel = (k) => pick(activities, k);
+export const modeLabel = (m) => (m && m.id ? (lang === 'en' ? (modeNames[m.id]?.[1] ?? m.id) : (m.label || pick(modeNames, m.id))) : pick(modeNames, m));
+export const ruleLabel = (id) => (messages[lang]['rule.' + id] ? t('rule.' + id) : id);
+export const statusLabel = (s) => t('status.' + (s || 'none'));
+export const verdictLabel = (v) => t('verdict.' + v);
+
+// applyStatic fills every element carrying data-i18n (text), data-i18n-placeholder and data-i18n-title.
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  document.title = 'ecocomp · ' + t('title');
+}

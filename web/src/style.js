@@ -1,0 +1,100 @@
+// The map style: vector-tile sources of the ecocomp server, colours by regime and status, and the
+// layer groups the legend toggles. No text labels (they would need glyphs): names are in the panel.
+
+export const TILE_LAYERS = ['county', 'townships', 'villages', 'protected_areas', 'zones', 'parcels'];
+
+export const ZONE_COLORS = {
+  core: '#d7191c',
+  core_protection: '#b2182b',
+  buffer: '#fd8d3c',
+  general_control: '#f4a582',
+  experimental: '#fee08b',
+  conservation: '#08306b',
+  restoration: '#1b9e9e',
+  reasonable_use: '#9ecae1',
+  primary: '#6a3d9a',
+  secondary: '#cab2d6',
+  core_scenic: '#8c510a',
+  general_scenic: '#dfc27d',
+};
+
+export const STATUS_COLORS = {
+  eligible: '#1a9850',
+  in_case: '#7b3294',
+  public_welfare: '#bf9f6b',
+  other: '#d4d4d4',
+};
+const NO_STATUS = '#f2f2f2';
+
+// The zone kinds the legend shows, grouped by area kind.
+export const ZONE_LEGEND = [
+  ['nature_reserve', ['core', 'buffer', 'experimental', 'core_protection', 'general_control']],
+  ['wetland_park', ['conservation', 'restoration', 'reasonable_use']],
+];
+
+// Layer groups: what one legend toggle switches.
+export const GROUPS = [
+  { id: 'parcels', layers: ['parcels-fill', 'parcels-line'], visible: true },
+  { id: 'zones', layers: ['zones-fill', 'zones-line'], visible: true },
+  { id: 'protected_areas', layers: ['protected_areas-line'], visible: true },
+  { id: 'villages', layers: ['villages-line'], visible: false },
+  { id: 'townships', layers: ['townships-line'], visible: true },
+  { id: 'county', layers: ['county-fill', 'county-line'], visible: true },
+];
+
+function match(prop, colors, fallback) {
+  const m = ['match', ['coalesce', ['get', prop], '']];
+  for (const [k, v] of Object.entries(colors)) m.push(k, v);
+  m.push(fallback);
+  return m;
+}
+
+// sources are the vector sources built from the TileJSON documents (or the URL template).
+export function buildStyle({ sources, basemapURL }) {
+  const style = {
+    version: 8,
+    sources: {},
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef0ea' } }],
+  };
+  if (basemapURL) {
+    style.sources.basemap = { type: 'raster', tiles: [basemapURL], tileSize: 256 };
+    style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
+  }
+  for (const [id, src] of Object.entries(sources)) style.sources[id] = src;
+  style.sources.selection = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
+
+  const vis = (group) => (GROUPS.find((g) => g.id === group).visible ? 'visible' : 'none');
+  style.layers.push(
+    { id: 'county-fill', type: 'fill', source: 'county', 'source-layer': 'county', layout: { visibility: vis('county') },
+      paint: { 'fill-color': '#fbfbf7', 'fill-opacity': basemapURL ? 0 : 0.9 } },
+    { id: 'parcels-fill', type: 'fill', source: 'parcels', 'source-layer': 'parcels', layout: { visibility: vis('parcels') },
+      paint: { 'fill-color': match('status', STATUS_COLORS, NO_STATUS), 'fill-opacity': 0.75 } },
+    { id: 'parcels-line', type: 'line', source: 'parcels', 'source-layer': 'parcels', layout: { visibility: vis('parcels') },
+      paint: { 'line-color': '#5b6b5b', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.2, 15, 1],
+        'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.15, 13, 0.6] } },
+    { id: 'villages-line', type: 'line', source: 'villages', 'source-layer': 'villages', layout: { visibility: vis('villages') },
+      paint: { 'line-color': '#7d7d7d', 'line-width': 0.8, 'line-dasharray': [2, 2] } },
+    { id: 'townships-line', type: 'line', source: 'townships', 'source-layer': 'townships', layout: { visibility: vis('townships') },
+      paint: { 'line-color': '#4a4a4a', 'line-width': 1.3, 'line-dasharray': [4, 2] } },
+    { id: 'zones-fill', type: 'fill', source: 'zones', 'source-layer': 'zones', layout: { visibility: vis('zones') },
+      paint: { 'fill-color': match('zone_kind', ZONE_COLORS, '#999999'), 'fill-opacity': 0.35 } },
+    { id: 'zones-line', type: 'line', source: 'zones', 'source-layer': 'zones', layout: { visibility: vis('zones') },
+      paint: { 'line-color': match('zone_kind', ZONE_COLORS, '#999999'), 'line-width': 1.6 } },
+    { id: 'protected_areas-line', type: 'line', source: 'protected_areas', 'source-layer': 'protected_areas',
+      layout: { visibility: vis('protected_areas') },
+      paint: { 'line-color': '#1f3b1f', 'line-width': 2.2, 'line-dasharray': [3, 1.5] } },
+    { id: 'county-line', type: 'line', source: 'county', 'source-layer': 'county', layout: { visibility: vis('county') },
+      paint: { 'line-color': '#111111', 'line-width': 2.6 } },
+    // Zones the last zone check touched (filter set by the zone check).
+    { id: 'zones-hit', type: 'line', source: 'zones', 'source-layer': 'zones', filter: ['==', ['literal', 1], 0],
+      paint: { 'line-color': '#ff00c8', 'line-width': 4 } },
+    { id: 'zones-hit-fill', type: 'fill', source: 'zones', 'source-layer': 'zones', filter: ['==', ['literal', 1], 0],
+      paint: { 'fill-color': '#ff00c8', 'fill-opacity': 0.18 } },
+    // The selected parcel, drawn from the API's exact geometry.
+    { id: 'selection-line', type: 'line', source: 'selection',
+      paint: { 'line-color': '#0047ff', 'line-width': 3.5 } },
+  );
+  return style;
+}
+
+export { NO_STATUS };
