@@ -34,7 +34,12 @@ func main() {
 	c := flag.Int("c", 8, "concurrent clients")
 	flag.Parse()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, *db)
+	cfg, err := pgxpool.ParseConfig(*db)
+	if err != nil {
+		fail(err)
+	}
+	cfg.MaxConns = 8 // as many as the server's pool
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		fail(err)
 	}
@@ -45,7 +50,16 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		// Baseline: the same SQL, straight on PostgreSQL.
+		warmup, err := pick(ctx, pool, z+1, 4**c)
+		if err != nil {
+			fail(err)
+		}
+		// Baseline: the same SQL, straight on PostgreSQL (its pool warmed on other tiles first).
+		run(warmup, *c, func(t tile) error {
+			sql, args := layer.Query(t.z, t.x, t.y)
+			var b []byte
+			return pool.QueryRow(ctx, sql, args...).Scan(&b)
+		})
 		var sizes []int
 		var mu sync.Mutex
 		sqlStats := run(ts, *c, func(t tile) error {
@@ -59,7 +73,11 @@ func main() {
 			mu.Unlock()
 			return nil
 		})
-		cold := serve(*bin, *db, "0", func(base string) stats { return run(ts, *c, get(base)) })
+		// Cold: no tile cache; the server's pool is warmed on other tiles first, as the baseline's.
+		cold := serve(*bin, *db, "0", func(base string) stats {
+			run(warmup, *c, get(base))
+			return run(ts, *c, get(base))
+		})
 		warm := serve(*bin, *db, "512", func(base string) stats {
 			run(ts, *c, get(base)) // fill the cache
 			return run(ts, *c, get(base))
@@ -78,7 +96,7 @@ func main() {
 // pick chooses n tiles at zoom z that hold parcels: the tiles of points inside random parcels.
 func pick(ctx context.Context, pool *pgxpool.Pool, z, n int) ([]tile, error) {
 	rows, err := pool.Query(ctx, `SELECT ST_X(pt), ST_Y(pt) FROM (
-		SELECT ST_PointOnSurface(geom) AS pt FROM parcel WHERE valid_to IS NULL ORDER BY md5(code || $1::text) LIMIT $2) x`, z, n)
+		SELECT ST_PointOnSurface(geom) AS pt FROM parcel WHERE valid_to IS NULL ORDER BY md5(code || $1) LIMIT $2) x`, fmt.Sprint(z), n)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,7 @@
 //
 // Each tile query uses two envelopes: the exact tile envelope in EPSG:3857 clips and quantises
 // (ST_AsMVTGeom), a slightly larger one in EPSG:4490 selects rows through the GiST index. Below
-// zoom 14 geometries are simplified to about a pixel before they are transformed, so low-zoom
+// zoom 16 geometries are simplified to a screen pixel before they are transformed, so low-zoom
 // tiles stay small and fast.
 package tiles
 
@@ -76,7 +76,7 @@ func (l *Layer) sql() string {
 	from := fmt.Sprintf(l.from, "ST_MakeEnvelope($4, $5, $6, $7, 4490)")
 	return fmt.Sprintf(`WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS e)
 SELECT ST_AsMVT(t.*, '%s', %d, 'geom', 'fid') FROM (
-  SELECT %s, ST_AsMVTGeom(ST_Transform(CASE WHEN $8 > 0 THEN ST_Simplify(r.geom, $8, true) ELSE r.geom END, 3857), b.e, %d, 64, true) AS geom
+  SELECT %s, ST_AsMVTGeom(ST_Transform(CASE WHEN $8::float8 > 0 THEN ST_Simplify(r.geom, $8::float8, true) ELSE r.geom END, 3857), b.e, %d, 64, true) AS geom
   FROM (%s) r CROSS JOIN b
 ) t WHERE t.geom IS NOT NULL`, l.Name, Extent, cols, Extent, from)
 }
@@ -186,11 +186,12 @@ func (s *Service) render(ctx context.Context, l *Layer, z, x, y int) (*Tile, err
 	return &Tile{Data: data, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`}, nil
 }
 
-// tolerance is the simplification tolerance in degrees at zoom z: about one pixel of a
-// 4096-unit tile below zoom 14, none above.
+// tolerance is the simplification tolerance in degrees at zoom z: one screen pixel of a tile
+// drawn 512 pixels wide (8 of its 4096 units) below zoom 16, none from 16 on. Neighbours are
+// simplified apart, so shared edges may part by up to that pixel — which no one can see.
 func tolerance(z int) float64 {
-	if z >= 14 {
+	if z >= 16 {
 		return 0
 	}
-	return 360.0 / float64(int64(1)<<z) / Extent
+	return 360.0 / float64(int64(1)<<z) / Extent * 8
 }
