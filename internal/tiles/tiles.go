@@ -63,6 +63,15 @@ var Layers = map[string]*Layer{
 			WHERE p.valid_to IS NULL AND p.geom && %[1]s`},
 }
 
+// layerSQL holds each layer's tile query, built once.
+var layerSQL = func() map[string]string {
+	m := map[string]string{}
+	for name, l := range Layers {
+		m[name] = l.sql()
+	}
+	return m
+}()
+
 // Names lists the layer names in drawing order.
 var Names = []string{"county", "townships", "villages", "protected_areas", "zones", "parcels"}
 
@@ -172,7 +181,7 @@ func (s *Service) Tile(ctx context.Context, l *Layer, z, x, y int) (*Tile, error
 func (l *Layer) Query(z, x, y int) (string, []any) {
 	minLon, minLat, maxLon, maxLat := Bounds(z, x, y)
 	m := (maxLon - minLon) * 64 / Extent // the buffer ST_AsMVTGeom keeps around the tile
-	return l.sql(), []any{z, x, y, minLon - m, minLat - m, maxLon + m, maxLat + m, tolerance(z)}
+	return layerSQL[l.Name], []any{z, x, y, minLon - m, minLat - m, maxLon + m, maxLat + m, tolerance(z)}
 }
 
 // render renders one tile without the cache.
