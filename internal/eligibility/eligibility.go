@@ -31,11 +31,12 @@ const (
 	StatusOther         = "other"
 )
 
-// RuleResult is one rule's verdict and its reason.
+// RuleResult is one rule's verdict and its reason, in English and in Chinese.
 type RuleResult struct {
-	ID     string `json:"id"`
-	Passed bool   `json:"passed"`
-	Detail string `json:"detail"`
+	ID       string `json:"id"`
+	Passed   bool   `json:"passed"`
+	Detail   string `json:"detail"`
+	DetailZh string `json:"detail_zh"`
 }
 
 // Mode is a candidate mode with its Chinese label.
@@ -82,23 +83,29 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 	label := codeLabel(p.LMQS, class)
 	switch {
 	case p.LMQS == "":
-		res.add(RuleOwnership, false, "tree ownership (LM_QS) is not recorded, so eligibility cannot be established")
+		res.add(RuleOwnership, false, "tree ownership (LM_QS) is not recorded, so eligibility cannot be established",
+			"未记录林木权属（LM_QS），无法判定是否可赎买")
 	case !okOwner && class == "state":
-		res.add(RuleOwnership, false, fmt.Sprintf("trees are state-owned (%s); state forest is not bought out", label))
+		res.add(RuleOwnership, false, fmt.Sprintf("trees are state-owned (%s); state forest is not bought out", label),
+			fmt.Sprintf("林木为国有（LM_QS %s），国有林不纳入赎买", p.LMQS))
 	case !okOwner:
-		res.add(RuleOwnership, false, fmt.Sprintf("trees are owned by class %s (%s), which the policy does not make eligible", orUnknown(class), label))
+		res.add(RuleOwnership, false, fmt.Sprintf("trees are owned by class %s (%s), which the policy does not make eligible", orUnknown(class), label),
+			fmt.Sprintf("林木权属类别 %s（LM_QS %s）不在政策可赎买范围内", orUnknown(class), p.LMQS))
 	default:
-		res.add(RuleOwnership, true, fmt.Sprintf("trees are %s (%s); eligible owners of rank %d (1 comes first)", ownedBy(class), label, rank))
+		res.add(RuleOwnership, true, fmt.Sprintf("trees are %s (%s); eligible owners of rank %d (1 comes first)", ownedBy(class), label, rank),
+			fmt.Sprintf("林木权属为%s（LM_QS %s），属可赎买对象，优先序 %d", ownerZh(class), p.LMQS, rank))
 	}
 
 	// 2. Commercial forest: public-welfare forest is already compensated.
 	switch {
 	case p.SenLinLB == "":
-		res.add(RuleCategory, false, "the forest category (SEN_LIN_LB) is not recorded")
+		res.add(RuleCategory, false, "the forest category (SEN_LIN_LB) is not recorded", "未记录森林类别（SEN_LIN_LB）")
 	case slices.Contains(el.ForestCategories, p.SenLinLB):
-		res.add(RuleCategory, true, fmt.Sprintf("%s (%s) is commercial forest", categoryName(p.SenLinLB), p.SenLinLB))
+		res.add(RuleCategory, true, fmt.Sprintf("%s (%s) is commercial forest", categoryName(p.SenLinLB), p.SenLinLB),
+			fmt.Sprintf("森林类别为%s（%s），属商品林", categoryZh(p.SenLinLB), p.SenLinLB))
 	default:
-		res.add(RuleCategory, false, fmt.Sprintf("%s (%s) is not commercial forest; public-welfare forest is already compensated by the public-welfare subsidy", categoryName(p.SenLinLB), p.SenLinLB))
+		res.add(RuleCategory, false, fmt.Sprintf("%s (%s) is not commercial forest; public-welfare forest is already compensated by the public-welfare subsidy", categoryName(p.SenLinLB), p.SenLinLB),
+			fmt.Sprintf("森林类别为%s（%s），不是商品林；公益林已享受生态效益补偿", categoryZh(p.SenLinLB), p.SenLinLB))
 	}
 
 	// 3. Inside a priority area, by share or by area.
@@ -128,32 +135,41 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 		join = "and"
 	}
 	threshold := fmt.Sprintf("threshold %s %% %s %s 亩", pct(minShare), join, el.MinOverlapMu.String())
+	joinZh := "或"
+	if el.OverlapTest == policy.OverlapBoth {
+		joinZh = "且"
+	}
+	thresholdZh := fmt.Sprintf("%s%% %s %s 亩", pct(minShare), joinZh, el.MinOverlapMu.String())
 	if len(inPriority) == 0 {
-		res.add(RulePriority, false, "the parcel lies in no priority zone (nature-reserve core or buffer, wetland-park conservation or restoration, drinking-water source zone)")
+		res.add(RulePriority, false, "the parcel lies in no priority zone (nature-reserve core or buffer, wetland-park conservation or restoration, drinking-water source zone)",
+			"小班不在任何优先区域内（自然保护区核心区、缓冲区，湿地公园保育区、恢复重建区，饮用水水源保护区）")
 	} else {
-		where := inPriority[0].Where()
+		where, whereZh := inPriority[0].Where(), inPriority[0].WhereZh()
 		if len(inPriority) > 1 {
 			where += fmt.Sprintf(" and %d other priority zone(s)", len(inPriority)-1)
+			whereZh += fmt.Sprintf("等 %d 个优先区域", len(inPriority))
 		}
-		verb := "meets"
+		verb, verbZh := "meets", "达到"
 		if !passed {
-			verb = "is below"
+			verb, verbZh = "is below", "低于"
 		}
 		res.add(RulePriority, passed, fmt.Sprintf("%s %% of the parcel (%.2f 亩) lies in %s, which %s the %s",
-			pct(res.PriorityShare), res.PriorityMu, where, verb, threshold))
+			pct(res.PriorityShare), res.PriorityMu, where, verb, threshold),
+			fmt.Sprintf("小班 %s%%（%.2f 亩）位于%s，%s %s 的门槛", pct(res.PriorityShare), res.PriorityMu, whereZh, verbZh, thresholdZh))
 	}
 
 	// 4. No active case, dispute or mortgage.
-	var blocking []string
+	var blocking, blockingZh []string
 	for _, fl := range p.Flags {
 		if slices.Contains(el.ExcludedStatuses, fl) {
 			blocking = append(blocking, flagText(fl))
+			blockingZh = append(blockingZh, flagZh(fl))
 		}
 	}
 	if len(blocking) == 0 {
-		res.add(RuleStatus, true, "no active buyout case, dispute or mortgage is recorded")
+		res.add(RuleStatus, true, "no active buyout case, dispute or mortgage is recorded", "未登记在办赎买案件、权属争议或抵押")
 	} else {
-		res.add(RuleStatus, false, "the parcel "+strings.Join(blocking, " and "))
+		res.add(RuleStatus, false, "the parcel "+strings.Join(blocking, " and "), "小班"+strings.Join(blockingZh, "，"))
 	}
 
 	res.Eligible = len(res.Failed()) == 0
@@ -199,8 +215,8 @@ func priority(pol *policy.Policy, p *facts.Parcel, rank int, in []facts.Overlap,
 	return min(score, 100)
 }
 
-func (r *Result) add(id string, passed bool, detail string) {
-	r.Rules = append(r.Rules, RuleResult{ID: id, Passed: passed, Detail: detail})
+func (r *Result) add(id string, passed bool, detail, detailZh string) {
+	r.Rules = append(r.Rules, RuleResult{ID: id, Passed: passed, Detail: detail, DetailZh: detailZh})
 }
 
 func pct(share float64) string {
@@ -242,6 +258,46 @@ func categoryName(code string) string {
 		return "一般商品林 ordinary commercial forest"
 	}
 	return "category"
+}
+
+func ownerZh(class string) string {
+	switch class {
+	case "individual":
+		return "个人"
+	case "collective":
+		return "集体"
+	case "enterprise":
+		return "企业"
+	case "partnership":
+		return "联户合作"
+	}
+	return class
+}
+
+func categoryZh(code string) string {
+	switch code {
+	case "011":
+		return "重点公益林"
+	case "012":
+		return "一般公益林"
+	case "021":
+		return "重点商品林"
+	case "022":
+		return "一般商品林"
+	}
+	return "未知类别"
+}
+
+func flagZh(flag string) string {
+	switch flag {
+	case "active_case":
+		return "已在赎买办理中"
+	case "disputed":
+		return "存在权属争议"
+	case "mortgaged":
+		return "已抵押"
+	}
+	return "状态为 " + flag
 }
 
 func flagText(flag string) string {

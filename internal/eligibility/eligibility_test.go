@@ -67,6 +67,8 @@ func TestEveryRulePassesAndFails(t *testing.T) {
 		{"public-welfare forest", func(p *facts.Parcel) { p.SenLinLB = "011" }, eligibility.RuleCategory, false, "already compensated", false, "public_welfare"},
 		{"half in the core zone", func(p *facts.Parcel) {}, eligibility.RulePriority, true,
 			"50 % of the parcel (30.00 亩) lies in the core zone (核心区) of site 3 of 测试保护区, which meets the threshold 50 % or 1 亩", true, "eligible"},
+		{"half in the core zone, in Chinese", func(p *facts.Parcel) {}, "zh:" + eligibility.RulePriority, true,
+			"小班 50%（30.00 亩）位于测试保护区 3 核心区，达到 50% 或 1 亩 的门槛", true, "eligible"},
 		{"small share but over 1 亩", func(p *facts.Parcel) { p.Overlaps = []facts.Overlap{zone("buffer", 0.1, 60)} }, eligibility.RulePriority, true,
 			"10 % of the parcel (6.00 亩) lies in the buffer zone", true, "eligible"},
 		{"too little in a priority zone", func(p *facts.Parcel) { p.Overlaps = []facts.Overlap{zone("core", 0.01, 60)} }, eligibility.RulePriority, false,
@@ -83,12 +85,19 @@ func TestEveryRulePassesAndFails(t *testing.T) {
 			p := base()
 			tc.change(p)
 			got := eligibility.Evaluate(pol, p)
-			r := rule(t, got, tc.rule)
+			id, zh := strings.CutPrefix(tc.rule, "zh:")
+			r := rule(t, got, id)
+			if zh {
+				r.Detail = r.DetailZh
+			}
 			if r.Passed != tc.passed || !strings.Contains(r.Detail, tc.detail) {
 				t.Errorf("rule %s = passed %v, %q; want passed %v and a detail with %q", tc.rule, r.Passed, r.Detail, tc.passed, tc.detail)
 			}
 			if got.Eligible != tc.eligible || got.Status != tc.status {
 				t.Errorf("eligible %v status %s; want %v %s", got.Eligible, got.Status, tc.eligible, tc.status)
+			}
+			if r.DetailZh == "" {
+				t.Errorf("rule %s has no Chinese sentence", tc.rule)
 			}
 			if len(got.Rules) != 4 {
 				t.Errorf("%d rules explained; want all 4 every time", len(got.Rules))

@@ -43,6 +43,15 @@ func (o Overlap) Where() string {
 	return s + " of " + o.AreaName
 }
 
+// WhereZh is Where in Chinese: "江西…保护区 清华片区 核心区".
+func (o Overlap) WhereZh() string {
+	s := o.AreaName
+	if o.Site != "" {
+		s += " " + o.Site
+	}
+	return s + " " + o.ZoneLabel
+}
+
 // Parcel is one parcel version with everything the rules read.
 type Parcel struct {
 	ID        int64

@@ -223,7 +223,7 @@ function renderEligibility() {
   sec.append(h('p', { class: 'verdict ' + (d.eligible ? 'yes' : 'no') }, d.eligible ? '✓ ' + t('el.yes') : '✗ ' + t('el.no')));
   sec.append(h('ul', { class: 'rules' }, (d.rules || []).map((r) => h('li', { class: r.passed ? 'pass' : 'fail', dataset: { rule: r.id, passed: String(!!r.passed) } },
     h('span', { class: 'mark' }, r.passed ? '✓' : '✗'),
-    h('div', null, h('strong', null, ruleLabel(r.id)), h('div', { class: 'detail' }, r.detail || ''))))));
+    h('div', null, h('strong', null, ruleLabel(r.id)), h('div', { class: 'detail' }, (getLang() === 'zh' && r.detail_zh) || r.detail || ''))))));
   const kv = [];
   if (d.modes && d.modes.length) kv.push([t('el.modes'), d.modes.map(modeLabel).join(getLang() === 'en' ? ', ' : '、')]);
   if (d.eligible) kv.push([t('el.priority'), String(d.priority ?? '—')]);

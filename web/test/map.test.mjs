@@ -198,9 +198,9 @@ test('clicking an eligible parcel shows its code and eligibility reasons', { tim
     assert.equal(r.mark, '✓');
     assert.ok(r.detail.trim().length > 10, `rule ${r.id} has no reason`);
   }
-  // The reasons are the server's sentences, rule by rule.
+  // The reasons are the server's sentences, rule by rule (in Chinese in the Chinese interface).
   const server = await (await fetch(`${BASE}/api/v1/parcels/${code}/eligibility`)).json();
-  for (const r of server.rules) assert.ok(rules.some((x) => x.id === r.id && x.detail === r.detail), `rule ${r.id} detail is not shown`);
+  for (const r of server.rules) assert.ok(rules.some((x) => x.id === r.id && x.detail === r.detail_zh), `rule ${r.id} detail is not shown`);
 
   // Subsidy lines of the configured year with their total.
   assert.equal(await page.getAttribute('#subsidies', 'data-state'), 'ready', await text(page, '#subsidies'));
