@@ -43,6 +43,8 @@ Commands:
   seed demo [--parcels N] [--seed S] [--replace]
                                 load the demo county 婺源县 (real outline, demonstration data)
   seed verify                   check the coverage invariants of the loaded parcels
+  import parcels|zones FILE [--srid N] [--encoding GBK|UTF-8] [--mapping FILE] [--dry-run] [--full] …
+                                a zipped Shapefile, GeoPackage or GeoJSON, validated and merged with history
   export parcels [--township T] [--bbox …] [--crs EPSG:4490|EPSG:4548] [-o FILE]
                                 streaming GeoJSON for surveyors
   policy load FILE|--shipped     validate a policy file and store it as a new version
@@ -92,6 +94,8 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return a.policy(ctx, args[1:])
 	case "recompute":
 		return a.recompute(ctx, args[1:])
+	case "import":
+		return a.importCmd(ctx, args[1:])
 	}
 	return usagef("unknown command %q; run `ecocomp help` for the list", args[0])
 }

@@ -133,6 +133,9 @@ type Collection struct {
 	current string
 	// township filters by township code or name; eligible by the latest verdict (parcels only).
 	township, eligible string
+	// extra is a jsonb column of fields an import kept that the schema does not know (e.g.
+	// CUN_MC): they go back out as properties under their own names.
+	extra string
 }
 
 // Parcels, Zones and ProtectedAreas are the collections ecocomp serves.
@@ -147,7 +150,7 @@ LEFT JOIN admin_unit vi ON vi.code = p.village_code
 LEFT JOIN parcel_eligibility el ON el.parcel_id = p.id AND el.policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)`,
 		key: "p.code", keyType: "text", props: propertiesSQL, zones: zonesSQL,
 		current: "p.valid_to IS NULL", township: "(p.township_code = %[1]s OR tw.name = %[1]s)",
-		eligible: "el.eligible = %s",
+		eligible: "el.eligible = %s", extra: "p.extra",
 	}
 	Zones = &Collection{
 		ID: "zones", Title: "Protected-area zones",
@@ -169,6 +172,14 @@ LEFT JOIN zone_kind k ON k.area_kind = p.area_kind AND k.zone_kind = p.zone_kind
 	}
 	Collections = []*Collection{Parcels, Zones, ProtectedAreas}
 )
+
+// withExtra is the properties text with the extra fields appended (unchanged when none).
+func withExtra(props, extra string) string {
+	if extra == "" {
+		return props + "::text"
+	}
+	return "CASE WHEN " + extra + " = '{}' THEN " + props + "::text ELSE left(" + props + "::text, -1) || ',' || substr(" + extra + "::text, 2) END"
+}
 
 // ByID finds a collection by its id.
 func ByID(id string) (*Collection, bool) {
@@ -235,7 +246,7 @@ func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
 	q := `WITH d AS (SELECT jsonb_object_agg(scheme || '|' || field || '|' || code, label_zh) AS m FROM code_dictionary)
 SELECT ` + c.key + `::text, '{"type":"Feature","id":' || to_json(` + c.key + `::text)::text
 	|| ',"geometry":' || ` + geomExpr("p.geom", crs) + `
-	|| ',"properties":' || ` + props + `::text || '}'
+	|| ',"properties":' || ` + withExtra(props, c.extra) + ` || '}'
 FROM ` + c.from + `
 WHERE ` + strings.Join(where, "\n  AND ") + `
 ORDER BY ` + c.key

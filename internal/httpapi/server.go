@@ -51,6 +51,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.ogcRoutes(r)
 	s.compensationRoutes(r)
 	s.tileRoutes(r)
+	s.importRoutes(r)
 	r.Handle("/*", staticFiles(web.Dist()))
 	s.router = r
 	return s

@@ -113,13 +113,24 @@ func TestUnknownPathIsProblem(t *testing.T) {
 	wantProblem(t, resp, body, http.StatusNotFound, "/api/v1/nothing-here")
 }
 
-func TestPlaceholderPage(t *testing.T) {
+// TestWebMapAssets: the map and every asset it loads come from the binary (no CDN).
+func TestWebMapAssets(t *testing.T) {
 	ts := newServer(t, pgtest.New(t))
 	resp, body := get(t, ts.URL+"/")
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET / = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	if !strings.Contains(string(body), "婺源") || !strings.Contains(string(body), "demonstration data") {
-		t.Errorf("the page does not name the county or label the demo data: %s", body)
+	page := string(body)
+	if !strings.Contains(page, "婺源") || !strings.Contains(page, "app.js") {
+		t.Errorf("the page does not name the county or load the map bundle: %s", body)
+	}
+	if strings.Contains(page, "https://") || strings.Contains(page, "http://") {
+		t.Errorf("the page loads something from elsewhere: %s", body)
+	}
+	for _, asset := range []string{"/app.js", "/app.css", "/maplibre-gl-worker.js"} {
+		resp, body := get(t, ts.URL+asset)
+		if resp.StatusCode != 200 || len(body) < 100 {
+			t.Errorf("GET %s = %d, %d bytes", asset, resp.StatusCode, len(body))
+		}
 	}
 }

@@ -1,0 +1,343 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
+)
+
+// zoneKind is a row of the zone_kind table.
+type zoneKind struct{ kind, labelZH, labelEN string }
+
+// zoneKinds lists the zone kinds an area kind may hold.
+func zoneKinds(ctx context.Context, db queryer, areaKind string) ([]zoneKind, error) {
+	rows, err := db.Query(ctx, `SELECT zone_kind, label_zh, label_en FROM zone_kind WHERE area_kind = $1 ORDER BY zone_kind`, areaKind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []zoneKind
+	for rows.Next() {
+		var k zoneKind
+		if err := rows.Scan(&k.kind, &k.labelZH, &k.labelEN); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// CheckZoneOptions validates what a zone import needs before any file is read: the area, its
+// kind, the zone field and a value map onto zone kinds of that area kind.
+func CheckZoneOptions(ctx context.Context, pool *pgxpool.Pool, opt Options) error {
+	if strings.TrimSpace(opt.Area) == "" {
+		return &apperr.Error{Code: apperr.Invalid, Param: "area", Detail: "name the protected area the zones belong to (--area NAME)"}
+	}
+	if strings.TrimSpace(opt.ZoneField) == "" {
+		return &apperr.Error{Code: apperr.Invalid, Param: "zone_field", Detail: "name the field that holds each zone's kind (--zone-field FIELD)"}
+	}
+	kinds, err := zoneKinds(ctx, pool, opt.AreaKind)
+	if err != nil {
+		return err
+	}
+	if len(kinds) == 0 {
+		return &apperr.Error{Code: apperr.Invalid, Param: "area_kind", Detail: fmt.Sprintf("area kind %q is not known; use nature_reserve or wetland_park", opt.AreaKind)}
+	}
+	known := map[string]bool{}
+	var names []string
+	for _, k := range kinds {
+		known[k.kind] = true
+		names = append(names, k.kind)
+	}
+	for v, k := range opt.ValueMap {
+		if !known[k] {
+			return &apperr.Error{Code: apperr.Invalid, Param: "value_map", Detail: fmt.Sprintf("value map %s=%s: %q is not a zone kind of a %s; use one of %s",
+				v, k, k, opt.AreaKind, strings.Join(names, ", "))}
+		}
+	}
+	return nil
+}
+
+// ImportZones reads a file of protected-area zones and replaces the zones of the area with it
+// in one transaction: zones are matched by (site, zone kind), features of the same site and
+// kind are merged, zones of the area absent from the file are deleted. Zones of one area may
+// not overlap each other. Afterwards the changed zones' overlays and the results of every parcel
+// they touch are recomputed.
+func ImportZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Options) (*Report, error) {
+	rep := newReport("zones", sourceName(path, opt), opt)
+	rep.Area = opt.Area
+	if err := CheckZoneOptions(ctx, pool, opt); err != nil {
+		rep.Reason = explain(err)
+		return finish(rep, err)
+	}
+	err := importZones(ctx, pool, path, opt, rep)
+	return finish(rep, err)
+}
+
+func importZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Options, rep *Report) error {
+	opt.progress("reading %s", rep.File)
+	src, err := openSource(ctx, pool, path, opt, rep)
+	if err != nil {
+		return asRejection(rep, err)
+	}
+	defer src.cleanup()
+	r, err := begin(ctx, pool, opt, rep)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	r.src = src
+	cols, n, err := r.stage(ctx)
+	if err != nil {
+		return asRejection(rep, err)
+	}
+	rep.Rows = n
+	if n == 0 {
+		rep.reject("empty", fmt.Sprintf("%s holds no features: nothing to import", rep.File))
+		return nil
+	}
+	find := func(name string) (stageCol, bool) {
+		for _, c := range cols {
+			if strings.EqualFold(c.name, name) {
+				return c, true
+			}
+		}
+		return stageCol{}, false
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+	}
+	zf, ok := find(opt.ZoneField)
+	if !ok {
+		rep.reject("fields", fmt.Sprintf("the file has no field %s (its fields: %s); name the zone field with --zone-field", opt.ZoneField, strings.Join(names, ", ")))
+		return nil
+	}
+	site := "''"
+	rep.Fields = map[string]string{zf.name: "zone_kind"}
+	if opt.SiteField != "" {
+		sf, ok := find(opt.SiteField)
+		if !ok {
+			rep.reject("fields", fmt.Sprintf("the file has no field %s (its fields: %s)", opt.SiteField, strings.Join(names, ", ")))
+			return nil
+		}
+		site = "coalesce(NULLIF(btrim(s." + pgx.Identifier{sf.name}.Sanitize() + "::text), ''), '')"
+		rep.Fields[sf.name] = "site"
+	}
+	opt.progress("validating %d rows", n)
+	if err := r.exec(ctx, issueDDL); err != nil {
+		return err
+	}
+	value := "NULLIF(btrim(s." + pgx.Identifier{zf.name}.Sanitize() + "::text), '')"
+	attrs := `s._row AS row, ` + value + ` AS value, ` + site + ` AS site, coalesce(` + value + `, '?') AS key, '*'::text AS county, NULL::text AS kind`
+	if err := r.createSrc(ctx, "ingest_stage", attrs, []string{"row", "value", "site", "key", "county", "kind"}); err != nil {
+		return err
+	}
+	labels, err := r.resolveZoneKinds(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.checkGeometry(ctx); err != nil {
+		return err
+	}
+	if err := r.checkPlacement(ctx, nil); err != nil {
+		return err
+	}
+	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message, area_m2)
+SELECT row, key, 'warning', 'sliver', format('the polygon has %s m² (planar), under the minimum area of %s m²', round(a::numeric, 1), $1::numeric), a
+FROM (SELECT row, key, ST_Area(ST_Transform(g, 4548)) AS a FROM ingest_src WHERE g IS NOT NULL) x WHERE a < $1`, r.tol.SliverM2); err != nil {
+		return err
+	}
+	if err := r.checkOverlaps(ctx, "a.kind IS NOT DISTINCT FROM b.kind AND a.site = b.site"); err != nil {
+		return err
+	}
+	if err := r.collectIssues(ctx); err != nil {
+		return err
+	}
+	if rep.Errors > 0 {
+		r.rejected()
+		return nil
+	}
+	opt.progress("merging")
+	zoneIDs, parcelIDs, err := r.mergeZones(ctx, labels)
+	if err != nil {
+		return asRejection(rep, err)
+	}
+	if opt.DryRun {
+		rep.Status = StatusDryRun
+		return nil
+	}
+	opt.progress("committing")
+	if err := r.commit(ctx); err != nil {
+		return err
+	}
+	rep.Status = StatusImported
+	opt.progress("recomputing %d zones", len(zoneIDs))
+	rc := recomputeZones(ctx, pool, zoneIDs, parcelIDs)
+	rep.Recompute = &rc
+	return storeRecompute(ctx, pool, rep)
+}
+
+// resolveZoneKinds maps every zone value of the file to a zone kind: through the value map, or
+// as the kind's own name or its Chinese or English label. Unknown values are errors.
+func (r *run) resolveZoneKinds(ctx context.Context) (map[string]string, error) {
+	kinds, err := zoneKinds(ctx, r.tx, r.opt.AreaKind)
+	if err != nil {
+		return nil, err
+	}
+	byValue := map[string]string{}
+	labels := map[string]string{}
+	var names []string
+	for _, k := range kinds {
+		byValue[strings.ToLower(k.kind)] = k.kind
+		byValue[strings.ToLower(k.labelZH)] = k.kind
+		byValue[strings.ToLower(k.labelEN)] = k.kind
+		labels[k.kind] = k.labelZH
+		names = append(names, k.kind+" "+k.labelZH)
+	}
+	for v, k := range r.opt.ValueMap {
+		byValue[strings.ToLower(v)] = k
+	}
+	var values []string
+	if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT value), '{}') FROM ingest_src WHERE value IS NOT NULL`).Scan(&values); err != nil {
+		return nil, err
+	}
+	var from, to, unknown []string
+	for _, v := range values {
+		if k, ok := byValue[strings.ToLower(v)]; ok {
+			from, to = append(from, v), append(to, k)
+		} else {
+			unknown = append(unknown, v)
+		}
+	}
+	if err := r.exec(ctx, `UPDATE ingest_src s SET kind = x.kind FROM unnest($1::text[], $2::text[]) AS x(value, kind) WHERE s.value = x.value`, from, to); err != nil {
+		return nil, err
+	}
+	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message)
+SELECT row, key, 'error', 'zone_kind', CASE WHEN value IS NULL THEN format('%s is empty', $1::text)
+	ELSE format('%s %s is not a zone kind of a %s (%s); map it with --value-map %s=KIND', $1::text, quote_literal(value), $2::text, $3::text, value) END
+FROM ingest_src WHERE value IS NULL OR value = ANY($4)`, r.opt.ZoneField, r.opt.AreaKind, strings.Join(names, ", "), unknown); err != nil {
+		return nil, err
+	}
+	return labels, nil
+}
+
+// mergeZones writes the file's zones over the area's: it returns the new and changed zones and
+// the current parcels that lay in deleted zones (both are recomputed after the commit).
+func (r *run) mergeZones(ctx context.Context, labels map[string]string) ([]int64, []int64, error) {
+	var areaID int64
+	var areaKind string
+	var areaDemo bool
+	err := r.tx.QueryRow(ctx, `SELECT id, area_kind, demo FROM protected_area WHERE name = $1`, r.opt.Area).Scan(&areaID, &areaKind, &areaDemo)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		r.rep.note("the protected area %s is new", r.opt.Area)
+	case err != nil:
+		return nil, nil, err
+	case areaKind != r.opt.AreaKind:
+		return nil, nil, reject("area", "the protected area %s is a %s, not a %s", r.opt.Area, areaKind, r.opt.AreaKind)
+	case areaDemo:
+		r.rep.note("the protected area %s is marked demonstration data; the imported zones are not", r.opt.Area)
+	}
+	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_zone AS
+SELECT x.*, z.id AS zone_id,
+	CASE WHEN z.id IS NULL THEN 'new'
+	     WHEN ST_NPoints(x.g) <> ST_NPoints(z.geom) THEN 'changed'
+	     WHEN ST_HausdorffDistance(x.g, z.geom) > $2 THEN 'changed'
+	     WHEN z.demo THEN 'changed'
+	     ELSE 'unchanged' END AS status
+FROM (SELECT site, kind, min(row) AS row, ST_Multi(ST_CollectionExtract(ST_Union(g), 3))::geometry(MultiPolygon, 4490) AS g
+	FROM ingest_src GROUP BY site, kind) x
+LEFT JOIN zone z ON z.area_id = $1 AND z.site = x.site AND z.zone_kind = x.kind`, areaID, r.tol.SameGeometryDeg); err != nil {
+		return nil, nil, err
+	}
+	c := &r.rep.Counts
+	var deleted []int64
+	if err := r.tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'changed'),
+		count(*) FILTER (WHERE status = 'unchanged'),
+		(SELECT coalesce(array_agg(z.id ORDER BY z.id), '{}') FROM zone z WHERE z.area_id = $1
+			AND NOT EXISTS (SELECT 1 FROM ingest_zone x WHERE x.zone_id = z.id))
+		FROM ingest_zone`, areaID).Scan(&c.New, &c.Changed, &c.Unchanged, &deleted); err != nil {
+		return nil, nil, err
+	}
+	c.Deleted = len(deleted)
+	if r.opt.DryRun {
+		return nil, nil, nil
+	}
+	var batch int64
+	if err := r.tx.QueryRow(ctx, `INSERT INTO import_batch (kind, source, started_at) VALUES ('import', $1, $2) RETURNING id`,
+		"zones "+r.rep.File, r.rep.StartedAt).Scan(&batch); err != nil {
+		return nil, nil, err
+	}
+	r.rep.Batch = batch
+	if areaID == 0 {
+		if err := r.tx.QueryRow(ctx, `INSERT INTO protected_area (name, area_kind) VALUES ($1, $2) RETURNING id`, r.opt.Area, r.opt.AreaKind).Scan(&areaID); err != nil {
+			return nil, nil, explainErr(err)
+		}
+	}
+	var parcelIDs []int64
+	if len(deleted) > 0 {
+		if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.parcel_id), '{}') FROM parcel_zone_overlap o
+			JOIN parcel p ON p.id = o.parcel_id AND p.valid_to IS NULL WHERE o.zone_id = ANY($1)`, deleted).Scan(&parcelIDs); err != nil {
+			return nil, nil, err
+		}
+		if err := r.exec(ctx, `DELETE FROM zone WHERE id = ANY($1)`, deleted); err != nil {
+			return nil, nil, explainErr(err)
+		}
+	}
+	kinds, names := make([]string, 0, len(labels)), make([]string, 0, len(labels))
+	for k, l := range labels {
+		kinds, names = append(kinds, k), append(names, l)
+	}
+	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_zone_label AS SELECT * FROM unnest($1::text[], $2::text[]) AS l(kind, label)`, kinds, names); err != nil {
+		return nil, nil, err
+	}
+	if err := r.exec(ctx, `UPDATE zone z SET geom = x.g, name = x.site || l.label, demo = false
+FROM ingest_zone x JOIN ingest_zone_label l ON l.kind = x.kind WHERE z.id = x.zone_id AND x.status = 'changed'`); err != nil {
+		return nil, nil, explainErr(err)
+	}
+	var zoneIDs []int64
+	if err := r.tx.QueryRow(ctx, `WITH ins AS (INSERT INTO zone (area_id, area_kind, zone_kind, site, name, demo, geom)
+	SELECT $1, $2, x.kind, x.site, x.site || l.label, false, x.g FROM ingest_zone x JOIN ingest_zone_label l ON l.kind = x.kind
+	WHERE x.status = 'new' ORDER BY x.site, x.kind RETURNING id)
+SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM ins UNION ALL SELECT zone_id FROM ingest_zone WHERE status = 'changed') z`,
+		areaID, r.opt.AreaKind).Scan(&zoneIDs); err != nil {
+		return nil, nil, explainErr(err)
+	}
+	sort.Slice(zoneIDs, func(i, j int) bool { return zoneIDs[i] < zoneIDs[j] })
+	r.rep.Status = StatusImported
+	report, err := json.Marshal(r.rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.exec(ctx, `UPDATE import_batch SET status = 'done', finished_at = clock_timestamp(), report = $2 WHERE id = $1`, batch, report); err != nil {
+		return nil, nil, err
+	}
+	detail, _ := json.Marshal(map[string]any{"file": r.rep.File, "area": r.opt.Area, "rows": r.rep.Rows, "new": c.New,
+		"changed": c.Changed, "unchanged": c.Unchanged, "deleted": c.Deleted})
+	if err := r.exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES ($1, 'import', 'zone', $2, $3)`,
+		actorOf(r.opt), fmt.Sprint(areaID), detail); err != nil {
+		return nil, nil, err
+	}
+	if c.New+c.Changed+c.Deleted > 0 {
+		notice, _ := json.Marshal(map[string]any{"entity": "zones", "action": "import", "area": r.opt.Area, "batch": batch,
+			"new": c.New, "changed": c.Changed, "deleted": c.Deleted})
+		if err := r.exec(ctx, `SELECT pg_notify($1, $2)`, postgis.ChangeChannel, string(notice)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return zoneIDs, parcelIDs, nil
+}
