@@ -69,6 +69,11 @@ func TestParcelConstraints(t *testing.T) {
 		})
 	}
 
+	// An update is checked as strictly as an insert.
+	if _, err := pool.Exec(ctx, `UPDATE parcel SET di_lei = '039999'`); err == nil || !strings.Contains(postgis.Explain(err), "unknown code '039999' for DI_LEI") {
+		t.Errorf("updating to an unknown code: err = %v; want a refusal naming it", err)
+	}
+
 	// History: closing the current version frees the code for the next version.
 	if _, err := pool.Exec(ctx, `UPDATE parcel SET valid_to = valid_from + interval '1 day' WHERE code = '361130100001000100001'`); err != nil {
 		t.Fatal(err)
