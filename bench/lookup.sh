@@ -39,8 +39,8 @@ echo "== warm-up"
 wrk -t2 -c32 -d3s -s "$LUA" "http://127.0.0.1:$PORT" >/dev/null
 psql "$URL" -Atqc "SELECT count(*) FROM parcel_current" | sed 's/^/parcels: /'
 
-echo "== PostgreSQL alone: pgbench, 32 clients, ${SECS}s, same SQL"
-pgbench -n -M prepared -c 32 -j 2 -T "$SECS" -f "$SQLFILE" -r "$URL" 2>&1 | tee "$OUT/pgbench.txt" | grep -E "tps|latency average"
+echo "== PostgreSQL alone: pgbench, 32 clients, ${SECS}s, same SQL, same plan mode as the server"
+PGOPTIONS="-c plan_cache_mode=force_generic_plan" pgbench -n -M prepared -c 32 -j 2 -T "$SECS" -f "$SQLFILE" -r "$URL" 2>&1 | tee "$OUT/pgbench.txt" | grep -E "tps|latency average"
 DB_TPS=$(grep -E '^tps' "$OUT/pgbench.txt" | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/')
 
 echo "== HTTP: wrk, 32 connections, ${SECS}s"

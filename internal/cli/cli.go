@@ -122,16 +122,24 @@ func (a *App) parseFlags(fs *flag.FlagSet, args []string, usage string) error {
 
 // open resolves the database URL and connects.
 func (a *App) open(ctx context.Context) (*pgxpool.Pool, error) {
+	return a.openWith(ctx, postgis.Open)
+}
+
+func (a *App) openWith(ctx context.Context, connect func(context.Context, string) (*pgxpool.Pool, error)) (*pgxpool.Pool, error) {
 	url, err := a.Cfg.ResolveDatabaseURL()
 	if err != nil {
 		return nil, err
 	}
-	return postgis.Open(ctx, url)
+	return connect(ctx, url)
 }
 
 // openMigrated connects and insists that the schema is current, which also proves PostGIS.
 func (a *App) openMigrated(ctx context.Context) (*pgxpool.Pool, error) {
-	pool, err := a.open(ctx)
+	return a.openMigratedWith(ctx, postgis.Open)
+}
+
+func (a *App) openMigratedWith(ctx context.Context, connect func(context.Context, string) (*pgxpool.Pool, error)) (*pgxpool.Pool, error) {
+	pool, err := a.openWith(ctx, connect)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/httpapi"
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 )
 
 func (a *App) serve(ctx context.Context, args []string) error {
@@ -19,7 +20,7 @@ func (a *App) serve(ctx context.Context, args []string) error {
 	if err := a.Cfg.Validate(); err != nil {
 		return err
 	}
-	pool, err := a.openMigrated(ctx)
+	pool, err := a.openMigratedWith(ctx, postgis.OpenForServing)
 	if err != nil {
 		return err
 	}

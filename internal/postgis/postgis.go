@@ -17,9 +17,24 @@ import (
 // Open connects a pool to url and checks that the server answers, so that callers learn at once
 // (and in one line) when the database is unreachable rather than at the first query.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return open(ctx, url, nil)
+}
+
+// OpenForServing is Open for the HTTP server. Its statements are prepared once per connection
+// and run thousands of times with different values; PostgreSQL's automatic choice re-plans the
+// point lookup on every call (planning costs more than running it), so the server asks for the
+// generic plan of each prepared statement. bench/lookup.sh measures both sides that way.
+func OpenForServing(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return open(ctx, url, map[string]string{"plan_cache_mode": "force_generic_plan"})
+}
+
+func open(ctx context.Context, url string, params map[string]string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL is not a valid postgres:// URL (%s)", redactURLError(err))
+	}
+	for k, v := range params {
+		cfg.ConnConfig.RuntimeParams[k] = v
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
