@@ -132,6 +132,12 @@ func TestOverlaysByHand(t *testing.T) {
 	if g := got["00001/core"]; math.Abs(g.mu-30) > 0.015 {
 		t.Errorf("parcel 1 core overlap changed to %.4f by a buffer-zone update", g.mu)
 	}
+
+	// Deleting a parcel (only a demo --replace does) takes its overlaps with it.
+	exec(t, pool, `DELETE FROM parcel WHERE code LIKE '%00001'`)
+	if _, ok := overlaps(t, pool)["00001/core"]; ok {
+		t.Error("the overlaps of a deleted parcel remain")
+	}
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
