@@ -133,10 +133,16 @@ func TestOverlaysByHand(t *testing.T) {
 		t.Errorf("parcel 1 core overlap changed to %.4f by a buffer-zone update", g.mu)
 	}
 
-	// Deleting a parcel (only a demo --replace does) takes its overlaps with it.
+	// Deleting a parcel (only a demo --replace does) or a zone takes their overlaps with them.
 	exec(t, pool, `DELETE FROM parcel WHERE code LIKE '%00001'`)
 	if _, ok := overlaps(t, pool)["00001/core"]; ok {
 		t.Error("the overlaps of a deleted parcel remain")
+	}
+	exec(t, pool, `DELETE FROM zone WHERE id = $1`, buffer)
+	var left int
+	pool.QueryRow(ctx, `SELECT count(*) FROM parcel_zone_overlap WHERE zone_id = $1`, buffer).Scan(&left)
+	if left != 0 {
+		t.Errorf("%d overlaps of a deleted zone remain", left)
 	}
 }
 
