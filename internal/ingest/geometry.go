@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // The staged rows of both kinds of import live in ingest_src (row, key, county, g0, geom_error,
@@ -191,27 +194,156 @@ SELECT row, key, CASE WHEN outside > 0.5 * total THEN 'error' ELSE 'warning' END
 FROM ingest_outside`, r.tol.OutsideM)
 }
 
-// checkOverlaps reports pairs of rows whose interiors overlap by more than OverlapM2 (ellipsoidal
-// m²), one line per pair on the first row. sameGroup, when set, is an SQL condition on a and b
-// under which an overlap is allowed (zones of the same kind and site are merged).
-func (r *run) checkOverlaps(ctx context.Context, sameGroup string) error {
-	if err := r.exec(ctx, `CREATE INDEX ON ingest_src USING gist (g)`); err != nil {
-		return err
+// overlapCheck reports pairs of rows whose interiors overlap by more than OverlapM2 (ellipsoidal
+// m²), one line per pair on the first row. It is the costliest check (a relate for every pair of
+// neighbours, 300,000 in a county) and runs on a connection of its own while the import goes on:
+// the merge inserts in one process and leaves a core idle. The usable geometries are copied there
+// (binary COPY, a fraction of a second); its tables live in a schema created in its own
+// transaction, which it rolls back, so a killed import leaves nothing there either.
+type overlapCheck struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	lines  []Line
+	err    error
+}
+
+// startOverlaps starts the overlap check on the rows of ingest_src as they are now (after the
+// repairs). sameGroup, when set, is an SQL condition on a and b under which an overlap is allowed
+// (zones of the same kind and site are merged); groupCols are the columns it reads.
+func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...string) (*overlapCheck, error) {
+	cctx, cancel := context.WithCancel(ctx)
+	o := &overlapCheck{cancel: cancel, done: make(chan struct{})}
+	conn, err := connect(cctx, r.pool)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	abort := func(err error) (*overlapCheck, error) {
+		cancel()
+		closeConn(conn)
+		return nil, err
+	}
+	// One parallel worker: with this connection's own process that is both cores, which the
+	// import's single-process insert then shares with it instead of being crowded out by three.
+	if _, err := conn.Exec(cctx, `SET max_parallel_workers_per_gather = 1`); err != nil {
+		return abort(err)
+	}
+	tx, err := conn.Begin(cctx)
+	if err != nil {
+		return abort(err)
+	}
+	schema := pgx.Identifier{fmt.Sprintf("ecocomp_import_%d", conn.PgConn().PID())}.Sanitize()
+	if _, err := tx.Exec(cctx, `CREATE SCHEMA `+schema); err != nil {
+		return abort(err)
+	}
+	if _, err := tx.Exec(cctx, `SELECT set_config('search_path', $1 || ', ' || current_setting('search_path'), true)`, schema); err != nil {
+		return abort(err)
+	}
+	// The same columns, of the same types, under the same names: the check reads as it would here.
+	cols := append([]string{"row", "key", "g"}, groupCols...)
+	types := map[string]string{}
+	rows, err := r.tx.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+		WHERE attrelid = 'ingest_src'::regclass AND attname = ANY($1) AND attnum > 0`, cols)
+	if err != nil {
+		return abort(err)
+	}
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			rows.Close()
+			return abort(err)
+		}
+		types[n] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return abort(err)
+	}
+	ddl := make([]string, len(cols))
+	for i, c := range cols {
+		ddl[i] = pgx.Identifier{c}.Sanitize() + " " + types[c]
+	}
+	list := strings.Join(cols, ", ")
+	if _, err := tx.Exec(cctx, `CREATE UNLOGGED TABLE ingest_src (`+strings.Join(ddl, ", ")+`)`); err != nil {
+		return abort(err)
+	}
+	pr, pw := io.Pipe()
+	copied := make(chan error, 1)
+	go func() {
+		_, err := conn.PgConn().CopyFrom(cctx, pr, `COPY ingest_src (`+list+`) FROM STDIN (FORMAT binary)`)
+		pr.CloseWithError(errors.New("the overlap check stopped reading"))
+		copied <- err
+	}()
+	_, err = r.conn.PgConn().CopyTo(ctx, pw, `COPY (SELECT `+list+` FROM ingest_src WHERE g IS NOT NULL) TO STDOUT (FORMAT binary)`)
+	pw.CloseWithError(err)
+	if cerr := <-copied; err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return abort(err)
+	}
+	go func() {
+		defer close(o.done)
+		defer closeConn(conn)
+		o.lines, o.err = r.overlaps(cctx, tx, sameGroup)
+	}()
+	return o, nil
+}
+
+// overlaps runs the check on the copied rows.
+func (r *run) overlaps(ctx context.Context, tx pgx.Tx, sameGroup string) ([]Line, error) {
+	if _, err := tx.Exec(ctx, `CREATE INDEX ON ingest_src USING gist (g)`); err != nil {
+		return nil, err
 	}
 	skip := ""
 	if sameGroup != "" {
 		skip = " AND NOT (" + sameGroup + ")"
 	}
 	// Parallel workers run the relates (a county has three or four neighbour pairs per parcel).
-	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_overlap AS
+	if _, err := tx.Exec(ctx, `CREATE UNLOGGED TABLE ingest_overlap AS
 SELECT a.row AS arow, a.key AS akey, b.row AS brow, b.key AS bkey, ST_Area(ST_Intersection(a.g, b.g)::geography) AS m2
 FROM ingest_src a JOIN ingest_src b ON a.g && b.g AND a.row < b.row`+skip+`
 WHERE ST_Relate(a.g, b.g, 'T********')`); err != nil {
-		return err
+		return nil, err
 	}
-	return r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message, area_m2, other_row, other_key)
-SELECT arow, akey, 'error', 'overlap', format('overlaps row %s (%s) by %s m²', brow, bkey, round(m2::numeric, 1)), m2, brow, bkey
-FROM ingest_overlap WHERE m2 > $1`, r.tol.OverlapM2)
+	rows, err := tx.Query(ctx, `SELECT arow, akey, brow, bkey, m2,
+	format('overlaps row %s (%s) by %s m²', brow, bkey, round(m2::numeric, 1))
+FROM ingest_overlap WHERE m2 > $1 ORDER BY arow, brow`, r.tol.OverlapM2)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var lines []Line
+	for rows.Next() {
+		l := Line{Severity: Error, Check: "overlap"}
+		var m2 float64
+		if err := rows.Scan(&l.Row, &l.Key, &l.OtherRow, &l.OtherKey, &m2, &l.Message); err != nil {
+			return nil, err
+		}
+		l.AreaM2 = &m2
+		lines = append(lines, l)
+	}
+	return lines, rows.Err()
+}
+
+// wait adds the check's findings to the report once it is done.
+func (o *overlapCheck) wait(rep *Report) error {
+	<-o.done
+	o.cancel()
+	if o.err != nil {
+		return fmt.Errorf("overlap check: %w", o.err)
+	}
+	for _, l := range o.lines {
+		rep.add(l)
+	}
+	o.lines = nil
+	return nil
+}
+
+// stop ends the check if it still runs (an import that failed or was rejected before it).
+func (o *overlapCheck) stop() {
+	o.cancel()
+	<-o.done
 }
 
 // collectIssues moves the findings into the report.

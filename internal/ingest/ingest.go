@@ -131,21 +131,11 @@ type run struct {
 // begin opens the import's own connection (its session settings stay its own), begins the
 // transaction, takes the import lock and creates the staging schema.
 func begin(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report) (*run, error) {
-	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	conn, err := connect(ctx, pool)
 	if err != nil {
 		return nil, err
 	}
 	r := &run{pool: pool, conn: conn, opt: opt, tol: opt.Tolerances.withDefaults(), rep: rep}
-	// Fresh staging tables have no statistics; the planner's guesses would JIT-compile every
-	// check (a quarter of a second each) for work that takes milliseconds. Per-row geometry work
-	// (reprojection, validity, relates) dwarfs passing rows between processes: parallel workers
-	// should take it even when the rows are wide.
-	for _, set := range []string{`SET jit = off`, `SET work_mem = '128MB'`, `SET parallel_tuple_cost = 0.001`, `SET parallel_setup_cost = 10`} {
-		if _, err := conn.Exec(ctx, set); err != nil {
-			r.close()
-			return nil, err
-		}
-	}
 	pid := conn.PgConn().PID()
 	if opt.Backend != nil {
 		opt.Backend(pid)
@@ -173,6 +163,32 @@ func begin(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report) (*
 	return r, nil
 }
 
+// connect opens a connection of the import's own (its session settings stay its own). Fresh
+// staging tables have no statistics; the planner's guesses would JIT-compile every check (a
+// quarter of a second each) for work that takes milliseconds. Per-row geometry work
+// (reprojection, validity, relates) dwarfs passing rows between processes: parallel workers
+// should take it even when the rows are wide.
+func connect(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, err
+	}
+	for _, set := range []string{`SET jit = off`, `SET work_mem = '128MB'`, `SET parallel_tuple_cost = 0.001`, `SET parallel_setup_cost = 10`} {
+		if _, err := conn.Exec(ctx, set); err != nil {
+			closeConn(conn)
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+// closeConn closes a connection; an open transaction on it is rolled back by the server.
+func closeConn(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = conn.Close(ctx)
+}
+
 // commit drops the staging schema and commits the import.
 func (r *run) commit(ctx context.Context) error {
 	if _, err := r.tx.Exec(ctx, `DROP SCHEMA `+r.schema+` CASCADE`); err != nil {
@@ -191,7 +207,7 @@ func (r *run) close() {
 	if r.tx != nil {
 		_ = r.tx.Rollback(ctx)
 	}
-	_ = r.conn.Close(ctx)
+	closeConn(r.conn)
 }
 
 func (r *run) exec(ctx context.Context, sql string, args ...any) error {

@@ -64,20 +64,34 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 		return asRejection(rep, err)
 	}
 	opt.progress("validating %d rows", n)
-	if err := r.validateParcels(ctx, plan); err != nil {
+	overlaps, err := r.validateParcels(ctx, plan)
+	if err != nil {
 		return asRejection(rep, err)
 	}
+	defer overlaps.stop()
 	if err := r.collectIssues(ctx); err != nil {
+		return err
+	}
+	if rep.Errors > 0 {
+		if err := overlaps.wait(rep); err != nil {
+			return err
+		}
+		r.rejected()
+		return nil
+	}
+	// The merge goes ahead while the overlap check runs; an overlap rolls it back.
+	opt.progress("merging")
+	ids, err := r.mergeParcels(ctx, plan)
+	if err != nil {
+		return err
+	}
+	opt.progress("waiting for the overlap check")
+	if err := overlaps.wait(rep); err != nil {
 		return err
 	}
 	if rep.Errors > 0 {
 		r.rejected()
 		return nil
-	}
-	opt.progress("merging")
-	ids, err := r.mergeParcels(ctx, plan)
-	if err != nil {
-		return err
 	}
 	if opt.DryRun {
 		rep.Status = StatusDryRun
@@ -97,10 +111,11 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 // numRe matches a plain decimal number as surveyors' files write it.
 const numRe = `'^[+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?$'`
 
-// validateParcels builds ingest_src from the staged rows and runs every check into ingest_issue.
-func (r *run) validateParcels(ctx context.Context, plan fieldPlan) error {
+// validateParcels builds ingest_src from the staged rows and runs every check into ingest_issue,
+// but the overlap check, which it starts and returns running.
+func (r *run) validateParcels(ctx context.Context, plan fieldPlan) (*overlapCheck, error) {
 	if err := r.exec(ctx, issueDDL); err != nil {
-		return err
+		return nil, err
 	}
 	r.opt.progress("validating: attributes")
 	txt := func(f string) string {
@@ -172,7 +187,7 @@ FROM (` + norm + `) n`
 	attrs += ", s.extra"
 	names = append(names, "extra")
 	if err := r.createSrc(ctx, `(`+inner+`)`, attrs, names, extraArgs...); err != nil {
-		return err
+		return nil, err
 	}
 
 	// Keys, legal area and stock in one pass; duplicates by grouping.
@@ -192,7 +207,7 @@ FROM ingest_src s CROSS JOIN LATERAL (VALUES
 	) AS x(severity, check_id, message)
 WHERE (s.code IS NULL OR s.mian_ji IS NULL OR s.mian_ji <= 0 OR (s.r_xu_ji IS NOT NULL AND s.xu_ji IS NULL))
 	AND x.message IS NOT NULL`); err != nil {
-		return err
+		return nil, err
 	}
 	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message, other_row)
 SELECT s.row, s.key, 'error', 'duplicate_key',
@@ -200,34 +215,43 @@ SELECT s.row, s.key, 'error', 'duplicate_key',
 	(array_remove(d.rows, s.row))[1]
 FROM ingest_src s JOIN (SELECT code, array_agg(row ORDER BY row) AS rows FROM ingest_src
 	WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1) d ON d.code = s.code`); err != nil {
-		return err
+		return nil, err
 	}
 	if err := r.translateCodes(ctx, plan); err != nil {
-		return err
+		return nil, err
 	}
 
 	// Geometry: usable, placed in its county, sensible areas, no overlaps.
 	r.opt.progress("validating: geometry")
 	if err := r.checkGeometry(ctx); err != nil {
-		return err
+		return nil, err
 	}
+	r.opt.progress("validating: overlaps (in the background)")
+	overlaps, err := r.startOverlaps(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			overlaps.stop()
+		}
+	}()
 	var counties []string
 	if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT xian), '{}') FROM ingest_src WHERE xian ~ '^[0-9]{6}$'`).Scan(&counties); err != nil {
-		return err
+		return nil, err
 	}
 	r.opt.progress("validating: inside the county")
 	if err := r.checkPlacement(ctx, counties); err != nil {
-		return err
+		return nil, err
 	}
 	r.opt.progress("validating: areas")
-	// Planar areas: computed by parallel workers, kept only for the rows to report.
+	// Both areas of every geometry, by parallel workers: the planar one is what MIAN_JI is checked
+	// against, and the merge stores both with the new versions (parcel_areas, migration 00012).
 	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_area AS
-SELECT row, key, mian_ji, plane, parts FROM (
-	SELECT row, key, mian_ji, ST_Area(ST_Transform(g, 4548)) AS plane, ST_NumGeometries(g) AS parts
-	FROM ingest_src WHERE g IS NOT NULL OFFSET 0) a
-WHERE plane < $1 OR parts > 1 OR (mian_ji > 0 AND plane > 0 AND abs(mian_ji * 10000 - plane::numeric) > $2 * plane::numeric)`,
-		r.tol.SliverM2, r.tol.MianJiShare); err != nil {
-		return err
+SELECT row, key, mian_ji, parcel_area_plane_m2(g) AS plane, parcel_area_m2(g) AS area, ST_NumGeometries(g) AS parts
+FROM ingest_src WHERE g IS NOT NULL`); err != nil {
+		return nil, err
 	}
 	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message, area_m2)
 SELECT row, key, 'warning', 'sliver', format('the polygon has %s m² (planar), under the minimum area of %s m²',
@@ -243,10 +267,10 @@ SELECT row, key, 'warning', 'mian_ji', format('MIAN_JI %s ha deviates %s %% from
 	mian_ji, round((100 * (mian_ji * 10000 - plane::numeric) / plane::numeric), 2), round((plane / 10000)::numeric, 4)), plane
 FROM ingest_area WHERE mian_ji > 0 AND plane > 0 AND abs(mian_ji * 10000 - plane::numeric) > $2 * plane::numeric`,
 		r.tol.SliverM2, r.tol.MianJiShare); err != nil {
-		return err
+		return nil, err
 	}
-	r.opt.progress("validating: overlaps")
-	return r.checkOverlaps(ctx, "")
+	done = true
+	return overlaps, nil
 }
 
 // dictionary is the code dictionary: field → scheme → code → maps_to ("" when current).
@@ -494,12 +518,12 @@ FROM ingest_src f LEFT JOIN parcel c ON c.code = f.code AND c.valid_to IS NULL`,
 		cols = append(cols, strings.ToLower(f))
 		sel = append(sel, val(f))
 	}
-	cols = append(cols, "owner_id", "extra", "demo", "geom", "valid_from", "batch_id")
-	sel = append(sel, "c.owner_id", "coalesce(c.extra, '{}') || f.extra", "coalesce(c.demo, false)", "f.g", "$1", "$2")
+	cols = append(cols, "owner_id", "extra", "demo", "geom", "area_m2", "area_plane_m2", "valid_from", "batch_id")
+	sel = append(sel, "c.owner_id", "coalesce(c.extra, '{}') || f.extra", "coalesce(c.demo, false)", "f.g", "a.area", "a.plane", "$1", "$2")
 	var ids []int64
 	rows, err := r.tx.Query(ctx, `INSERT INTO parcel (`+strings.Join(cols, ", ")+`)
 SELECT `+strings.Join(sel, ", ")+`
-FROM ingest_src f JOIN ingest_match m ON m.row = f.row LEFT JOIN parcel c ON c.id = m.cur_id
+FROM ingest_src f JOIN ingest_match m ON m.row = f.row JOIN ingest_area a ON a.row = f.row LEFT JOIN parcel c ON c.id = m.cur_id
 WHERE m.status IN ('new', 'changed')
 ORDER BY f.code
 RETURNING id`, at, batch, r.current)

@@ -161,7 +161,11 @@ SELECT row, key, 'warning', 'sliver', format('the polygon has %s m² (planar), u
 FROM (SELECT row, key, ST_Area(ST_Transform(g, 4548)) AS a FROM ingest_src WHERE g IS NOT NULL) x WHERE a < $1`, r.tol.SliverM2); err != nil {
 		return err
 	}
-	if err := r.checkOverlaps(ctx, "a.kind IS NOT DISTINCT FROM b.kind AND a.site = b.site"); err != nil {
+	overlaps, err := r.startOverlaps(ctx, "a.kind IS NOT DISTINCT FROM b.kind AND a.site = b.site", "kind", "site")
+	if err != nil {
+		return err
+	}
+	if err := overlaps.wait(rep); err != nil {
 		return err
 	}
 	if err := r.collectIssues(ctx); err != nil {
