@@ -117,7 +117,6 @@ func (r *run) validateParcels(ctx context.Context, plan fieldPlan) (*overlapChec
 	if err := r.exec(ctx, issueDDL); err != nil {
 		return nil, err
 	}
-	r.opt.progress("validating: attributes")
 	txt := func(f string) string {
 		c, ok := plan.target[f]
 		if !ok {
@@ -189,8 +188,27 @@ FROM (` + norm + `) n`
 	if err := r.createSrc(ctx, `(`+inner+`)`, attrs, names, extraArgs...); err != nil {
 		return nil, err
 	}
+	// Geometry first: usable, repaired where it can be; then the overlap check (the longest) can
+	// start on its own connection while the other checks run here. Then placement in the county
+	// and sensible areas.
+	r.opt.progress("validating: geometry")
+	if err := r.checkGeometry(ctx); err != nil {
+		return nil, err
+	}
+	r.opt.progress("validating: overlaps (in the background)")
+	overlaps, err := r.startOverlaps(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			overlaps.stop()
+		}
+	}()
 
 	// Keys, legal area and stock in one pass; duplicates by grouping.
+	r.opt.progress("validating: attributes")
 	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message)
 SELECT s.row, s.key, x.severity, x.check_id, x.message
 FROM ingest_src s CROSS JOIN LATERAL (VALUES
@@ -221,22 +239,6 @@ FROM ingest_src s JOIN (SELECT code, array_agg(row ORDER BY row) AS rows FROM in
 		return nil, err
 	}
 
-	// Geometry: usable, placed in its county, sensible areas, no overlaps.
-	r.opt.progress("validating: geometry")
-	if err := r.checkGeometry(ctx); err != nil {
-		return nil, err
-	}
-	r.opt.progress("validating: overlaps (in the background)")
-	overlaps, err := r.startOverlaps(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	done := false
-	defer func() {
-		if !done {
-			overlaps.stop()
-		}
-	}()
 	var counties []string
 	if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT xian), '{}') FROM ingest_src WHERE xian ~ '^[0-9]{6}$'`).Scan(&counties); err != nil {
 		return nil, err
