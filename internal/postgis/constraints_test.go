@@ -2,9 +2,11 @@ package postgis_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
@@ -122,4 +124,93 @@ func TestZoneKindMustFitAreaKind(t *testing.T) {
 	if _, err := pool.Exec(ctx, `INSERT INTO zone (area_id, area_kind, zone_kind, name, geom) VALUES ($1, 'wetland_park', 'conservation', '保育区', `+square+`)`, id); err != nil {
 		t.Errorf("a conservation zone in a wetland park was rejected: %s", postgis.Explain(err))
 	}
+}
+
+// The batch and owner of a parcel must exist, and are kept while parcels refer to them (statement
+// triggers since migration 00013, under the foreign keys' names).
+func TestParcelReferences(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	var owner, batch int64
+	if err := pool.QueryRow(ctx, `INSERT INTO owner (kind, name) VALUES ('individual', '张三') RETURNING id`).Scan(&owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO import_batch (kind, source) VALUES ('import', 'test') RETURNING id`).Scan(&batch); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(code string, owner, batch int64) error {
+		_, err := pool.Exec(ctx, `INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, geom, owner_id, batch_id)
+			VALUES ($1, '361130', '100', '001', '0001', right($1, 5), 1.0, `+square+`, $2, $3)`, code, owner, batch)
+		return err
+	}
+	if err := insert("361130100001000100001", owner, batch); err != nil {
+		t.Fatalf("a parcel with an existing owner and batch was rejected: %s", postgis.Explain(err))
+	}
+	for _, tc := range []struct {
+		name          string
+		owner, batch  int64
+		want, wantKey string
+	}{
+		{"unknown batch", owner, batch + 100, "parcel_batch_id_fkey", "is not present in table \"import_batch\""},
+		{"unknown owner", owner + 100, batch, "parcel_owner_id_fkey", "is not present in table \"owner\""},
+	} {
+		err := insert("361130100001000100002", tc.owner, tc.batch)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "23503" || pgErr.ConstraintName != tc.want || !strings.Contains(pgErr.Detail, tc.wantKey) {
+			t.Errorf("%s: err = %v; want a foreign-key violation of %s", tc.name, err, tc.want)
+		}
+	}
+	if _, err := pool.Exec(ctx, `UPDATE parcel SET owner_id = $1`, owner+100); err == nil {
+		t.Error("updating a parcel to an unknown owner succeeded")
+	}
+	for _, stmt := range []string{`DELETE FROM owner`, `DELETE FROM import_batch`} {
+		var pgErr *pgconn.PgError
+		if _, err := pool.Exec(ctx, stmt); !errors.As(err, &pgErr) || pgErr.Code != "23503" || !strings.Contains(pgErr.Detail, "still referenced") {
+			t.Errorf("%s while a parcel refers to it: err = %v; want a foreign-key violation", stmt, err)
+		}
+	}
+	// Without the parcel, both go.
+	if _, err := pool.Exec(ctx, `DELETE FROM parcel`); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`DELETE FROM owner`, `DELETE FROM import_batch`} {
+		if _, err := pool.Exec(ctx, stmt); err != nil {
+			t.Errorf("%s with no parcel referring to it: %s", stmt, postgis.Explain(err))
+		}
+	}
+}
+
+// area_m2 and area_plane_m2 follow the geometry: computed when an insert leaves them out, kept
+// when it supplies them (the import computes them with the same functions), recomputed when an
+// update moves the geometry.
+func TestParcelAreas(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	if err := insertParcel(ctx, pool, "361130100001000100001", square, "030100"); err != nil {
+		t.Fatal(postgis.Explain(err))
+	}
+	consistent := func(when string) {
+		t.Helper()
+		var area, plane, wantArea, wantPlane, geodesic float64
+		if err := pool.QueryRow(ctx, `SELECT area_m2, area_plane_m2, parcel_area_m2(geom), parcel_area_plane_m2(geom), ST_Area(geom::geography)
+			FROM parcel_current`).Scan(&area, &plane, &wantArea, &wantPlane, &geodesic); err != nil {
+			t.Fatal(err)
+		}
+		if area != wantArea || plane != wantPlane {
+			t.Errorf("%s: areas %.3f / %.3f m²; the geometry has %.3f / %.3f", when, area, plane, wantArea, wantPlane)
+		}
+		// The equal-area projection gives the ellipsoidal (geodesic) area to well under a cm².
+		if d := area - geodesic; d > 1e-4 || d < -1e-4 {
+			t.Errorf("%s: area_m2 %.6f m² differs from the geodesic area %.6f m²", when, area, geodesic)
+		}
+	}
+	consistent("after the insert")
+	if _, err := pool.Exec(ctx, `UPDATE parcel SET geom = ST_Multi(ST_Scale(geom, 'POINT(1.1 1.1)'::geometry, ST_Centroid(geom)))`); err != nil {
+		t.Fatal(postgis.Explain(err))
+	}
+	consistent("after moving the geometry")
+	if _, err := pool.Exec(ctx, `UPDATE parcel SET geom = geom, area_m2 = 1, area_plane_m2 = 1`); err != nil {
+		t.Fatal(postgis.Explain(err))
+	}
+	consistent("after an update that gave other areas")
 }
