@@ -313,6 +313,17 @@ func TestRejectedFilesChangeNothing(t *testing.T) {
 				fs[1].rings = []ring{{{x, y}, {x + 100, y}, {x + 100, y + 100}, {x, y + 100}, {x, y}}}
 				return writeGeoJSON(t, filepath.Join(dir, "overlap.geojson"), 4548, fs)
 			}},
+		// Every edge of the copy and of the parcel it copies has a reversed twin in the ring
+		// around them: only the edge cover's uniqueness rule sends them to the relates.
+		{name: "a copy of a parcel inside a grid", check: "overlap", row: 6, says: "overlaps row 17 (361130100001000100017) by 99",
+			make: func(t *testing.T, dir string) string {
+				var fs []feature
+				for n := 1; n <= 16; n++ {
+					fs = append(fs, parcel(n, (n-1)%4, (n-1)/4, nil))
+				}
+				fs = append(fs, parcel(17, 1, 1, nil))
+				return writeGeoJSON(t, filepath.Join(dir, "copy.geojson"), 4548, fs)
+			}},
 		{name: "parcel outside the county", check: "outside_county", row: 5, says: "lies outside county 361130",
 			make: func(t *testing.T, dir string) string {
 				fs := basic()

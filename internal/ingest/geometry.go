@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -200,19 +201,32 @@ FROM ingest_outside`, r.tol.OutsideM)
 // the merge inserts in one process and leaves a core idle. The usable geometries are copied there
 // (binary COPY, a fraction of a second); its tables live in a schema created in its own
 // transaction, which it rolls back, so a killed import leaves nothing there either.
+// coverResult is what the edge cover found: the rows it read and those it did not match (ok:
+// it could read the stream and was not over its size).
+type coverResult struct {
+	rows      int
+	unmatched []int32
+	ok        bool
+}
+
 type overlapCheck struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	lines  []Line
 	err    error
+	// What the edge cover (coverage.go) spared: rows copied, rows not matched edge for edge
+	// (-1: the cover was not used), and whether every pair had to be related after all.
+	rows, unmatched int
+	full            bool
 }
 
 // startOverlaps starts the overlap check on the rows of ingest_src as they are now (after the
 // repairs). sameGroup, when set, is an SQL condition on a and b under which an overlap is allowed
-// (zones of the same kind and site are merged); groupCols are the columns it reads.
+// (zones of the same kind and site are merged); groupCols are the columns it reads. Without it,
+// the edge cover spares the relates of rows that share their boundaries vertex for vertex.
 func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...string) (*overlapCheck, error) {
 	cctx, cancel := context.WithCancel(ctx)
-	o := &overlapCheck{cancel: cancel, done: make(chan struct{})}
+	o := &overlapCheck{cancel: cancel, done: make(chan struct{}), unmatched: -1}
 	conn, err := connect(cctx, r.pool)
 	if err != nil {
 		cancel()
@@ -263,10 +277,21 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 	for i, c := range cols {
 		ddl[i] = pgx.Identifier{c}.Sanitize() + " " + types[c]
 	}
-	list := strings.Join(cols, ", ")
+	// matched: the edge cover matched the row (coverage.go); rows it did not are set false.
+	useCover := sameGroup == ""
+	ddl = append(ddl, fmt.Sprintf("matched boolean NOT NULL DEFAULT %t", useCover))
 	if _, err := tx.Exec(cctx, `CREATE UNLOGGED TABLE ingest_src (`+strings.Join(ddl, ", ")+`)`); err != nil {
 		return abort(err)
 	}
+	// Rings are sent oriented interior-left, as the edge cover reads them (the same polygons).
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = c
+		if c == "g" {
+			sel[i] = "ST_ForcePolygonCCW(g) AS g"
+		}
+	}
+	list := strings.Join(cols, ", ")
 	pr, pw := io.Pipe()
 	copied := make(chan error, 1)
 	go func() {
@@ -274,7 +299,14 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 		pr.CloseWithError(errors.New("the overlap check stopped reading"))
 		copied <- err
 	}()
-	_, err = r.conn.PgConn().CopyTo(ctx, pw, `COPY (SELECT `+list+` FROM ingest_src WHERE g IS NOT NULL) TO STDOUT (FORMAT binary)`)
+	// The edge cover reads its own copy of the stream once the transfer is done, on a core of its
+	// own, while this connection gets on with the import and that one builds its index.
+	var to io.Writer = pw
+	var stream bytes.Buffer
+	if useCover {
+		to = io.MultiWriter(pw, &stream)
+	}
+	_, err = r.conn.PgConn().CopyTo(ctx, to, `COPY (SELECT `+strings.Join(sel, ", ")+` FROM ingest_src WHERE g IS NOT NULL) TO STDOUT (FORMAT binary)`)
 	pw.CloseWithError(err)
 	if cerr := <-copied; err == nil {
 		err = cerr
@@ -282,18 +314,55 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 	if err != nil {
 		return abort(err)
 	}
+	var covered chan coverResult
+	if useCover {
+		covered = make(chan coverResult, 1)
+		go func() {
+			// About 16 bytes a point: a segment per point, a vertex per two or three.
+			cover := newEdgeCover(stream.Len() / 16)
+			err := cover.readCopyRows(&stream, 2)
+			stream = bytes.Buffer{}
+			unmatched, all := cover.unmatched()
+			covered <- coverResult{rows: len(cover.rows) + len(cover.bad), unmatched: unmatched, ok: err == nil && !all}
+		}()
+	}
 	go func() {
 		defer close(o.done)
 		defer closeConn(conn)
-		o.lines, o.err = r.overlaps(cctx, tx, sameGroup)
+		o.lines, o.err = r.overlaps(cctx, tx, sameGroup, covered, o)
 	}()
 	return o, nil
 }
 
-// overlaps runs the check on the copied rows.
-func (r *run) overlaps(ctx context.Context, tx pgx.Tx, sameGroup string) ([]Line, error) {
+// overlaps runs the check on the copied rows: first the pairs with a row the edge cover did not
+// match, and only when one of those overlaps at all, every pair.
+func (r *run) overlaps(ctx context.Context, tx pgx.Tx, sameGroup string, covered <-chan coverResult, o *overlapCheck) ([]Line, error) {
 	if _, err := tx.Exec(ctx, `CREATE INDEX ON ingest_src USING gist (g)`); err != nil {
 		return nil, err
+	}
+	o.full = true
+	if covered != nil {
+		// A stream the cover cannot read (it should read any) or a file too large for it leaves
+		// every pair to the relates.
+		c := <-covered
+		o.rows = c.rows
+		if c.ok {
+			o.unmatched = len(c.unmatched)
+			if _, err := tx.Exec(ctx, `UPDATE ingest_src SET matched = false WHERE row = ANY($1)`, c.unmatched); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if o.unmatched >= 0 {
+		var any bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ingest_src u JOIN ingest_src b ON u.g && b.g AND u.row <> b.row
+			WHERE NOT u.matched AND (b.matched OR u.row < b.row) AND ST_Relate(u.g, b.g, 'T********'))`).Scan(&any); err != nil {
+			return nil, err
+		}
+		if !any {
+			o.full = false
+			return nil, nil
+		}
 	}
 	skip := ""
 	if sameGroup != "" {
@@ -326,15 +395,23 @@ FROM ingest_overlap WHERE m2 > $1 ORDER BY arow, brow`, r.tol.OverlapM2)
 	return lines, rows.Err()
 }
 
-// wait adds the check's findings to the report once it is done.
-func (o *overlapCheck) wait(rep *Report) error {
+// waitOverlaps adds the check's findings to the report once it is done.
+func (r *run) waitOverlaps(o *overlapCheck) error {
 	<-o.done
 	o.cancel()
 	if o.err != nil {
 		return fmt.Errorf("overlap check: %w", o.err)
 	}
+	switch {
+	case o.unmatched < 0:
+		r.opt.progress("overlap check: every pair of neighbours related")
+	case o.full:
+		r.opt.progress("overlap check: %d of %d rows not matched edge for edge, and one of them overlaps: every pair related", o.unmatched, o.rows)
+	default:
+		r.opt.progress("overlap check: %d of %d rows not matched edge for edge; their pairs related, no overlap", o.unmatched, o.rows)
+	}
 	for _, l := range o.lines {
-		rep.add(l)
+		r.rep.add(l)
 	}
 	o.lines = nil
 	return nil

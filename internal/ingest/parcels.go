@@ -73,7 +73,7 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 		return err
 	}
 	if rep.Errors > 0 {
-		if err := overlaps.wait(rep); err != nil {
+		if err := r.waitOverlaps(overlaps); err != nil {
 			return err
 		}
 		r.rejected()
@@ -86,7 +86,7 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 		return err
 	}
 	opt.progress("waiting for the overlap check")
-	if err := overlaps.wait(rep); err != nil {
+	if err := r.waitOverlaps(overlaps); err != nil {
 		return err
 	}
 	if rep.Errors > 0 {

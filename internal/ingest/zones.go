@@ -165,7 +165,7 @@ FROM (SELECT row, key, ST_Area(ST_Transform(g, 4548)) AS a FROM ingest_src WHERE
 	if err != nil {
 		return err
 	}
-	if err := overlaps.wait(rep); err != nil {
+	if err := r.waitOverlaps(overlaps); err != nil {
 		return err
 	}
 	if err := r.collectIssues(ctx); err != nil {
