@@ -1,18 +1,16 @@
 package ingest
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 )
 
 // The overlap check relates every pair of neighbouring rows (300,000 pairs for a county, the
 // costliest step of an import). Most of them need no relate: a survey's parcels share their
-// boundaries vertex for vertex. edgeCover finds the rows that provably overlap nothing, from the
-// coordinates alone, so that PostGIS relates only the pairs involving the others.
+// boundaries vertex for vertex. unmatchedRows finds the rows that provably overlap nothing, from
+// the coordinates alone, so that PostGIS relates only the pairs involving the others.
 //
 // With every ring oriented so that the polygon's interior lies on its left (PostGIS's
 // ST_ForcePolygonCCW: shells counter-clockwise, holes clockwise), call a row *matched* when each
@@ -32,242 +30,271 @@ import (
 // So relating only the pairs with an unmatched row finds an overlap whenever there is one; when
 // it finds any, the full check runs and reports every pair. Coordinates are compared exactly (as
 // stored), which is what makes a shared boundary shared.
-type edgeCover struct {
-	verts map[[2]uint64]uint32 // vertex → id
-	segs  map[uint64]int32     // directed segment (from id, to id) → its row; -1 when several rows hold it
-	rows  []int32              // the rows, in the order they came
-	ends  []int                // rows[i]'s segments are keys[ends[i-1]:ends[i]]
-	keys  []uint64
-	bad   []int32 // rows whose geometry could not be read here (they count as unmatched)
-	// over: more segments than maxCoverSegments; the cover gives up and every row is unmatched.
-	over bool
+//
+// The rows are matched strip by strip (by the smaller x of a segment, which a segment and its
+// reverse share), so the table of segments holds one strip at a time.
+
+// coverGeom is one row's geometry as PostGIS sends it: EWKB of a 2D Polygon or MultiPolygon,
+// rings oriented as described above.
+type coverGeom struct {
+	row int32
+	wkb []byte
 }
 
-// maxCoverSegments bounds the cover's memory (about 40 bytes a segment): a file larger than a
-// few counties gets the full check instead.
-const maxCoverSegments = 40_000_000
+// segmentsPerStrip sizes the strips so that a strip's table stays in the processor's cache.
+const segmentsPerStrip = 1 << 16
 
-// newEdgeCover makes a cover sized for about points points.
-func newEdgeCover(points int) *edgeCover {
-	points = min(points, maxCoverSegments)
-	return &edgeCover{verts: make(map[[2]uint64]uint32, points/2), segs: make(map[uint64]int32, points),
-		keys: make([]uint64, 0, points)}
+// segRef is a segment of geoms[g]: its end points at byte offsets p and q of the geometry's WKB
+// (12 bytes a segment; the top bit of q says the part is big-endian).
+type segRef struct {
+	g    int32
+	p, q uint32
 }
 
-// add takes one row's geometry as PostGIS sends it (EWKB of a Polygon or MultiPolygon, rings
-// oriented as described above).
-func (c *edgeCover) add(row int32, ewkb []byte) {
-	if c.over {
-		return
-	}
-	before := len(c.keys)
-	if err := c.readGeometry(row, ewkb); err != nil {
-		c.keys = c.keys[:before]
-		c.bad = append(c.bad, row)
-		return
-	}
-	c.rows = append(c.rows, row)
-	c.ends = append(c.ends, len(c.keys))
-	if len(c.keys) > maxCoverSegments {
-		c.over = true
-		c.verts, c.segs, c.keys = nil, nil, nil
-	}
-}
+const bigEndianBit = 1 << 31
 
-func (c *edgeCover) vertex(x, y float64) uint32 {
-	k := [2]uint64{math.Float64bits(x), math.Float64bits(y)}
-	id, ok := c.verts[k]
-	if !ok {
-		id = uint32(len(c.verts))
-		c.verts[k] = id
+// unmatchedRows lists the rows of geoms that are not matched (see above). A geometry it cannot
+// read counts as unmatched.
+func unmatchedRows(geoms []coverGeom) []int32 {
+	unmatched := make([]bool, len(geoms))
+	// A first walk reads every geometry: the x range and the number of segments.
+	xmin, xmax := math.Inf(1), math.Inf(-1)
+	segments := 0
+	for i, g := range geoms {
+		err := walkSegments(g.wkb, func(_ bool, p, q [2]float64, _, _ int) {
+			xmin, xmax = min(xmin, p[0], q[0]), max(xmax, p[0], q[0])
+			segments++
+		})
+		if err != nil {
+			unmatched[i] = true
+		}
 	}
-	return id
+	strips := max(1, segments/segmentsPerStrip)
+	width := (xmax - xmin) / float64(strips)
+	strip := func(p, q [2]float64) int {
+		if !(width > 0) {
+			return 0
+		}
+		return min(strips-1, max(0, int((min(p[0], q[0])-xmin)/width)))
+	}
+	// The segments, bucketed by strip (a counting sort: count, then place).
+	start := make([]int, strips+1)
+	for i, g := range geoms {
+		if !unmatched[i] {
+			_ = walkSegments(g.wkb, func(_ bool, p, q [2]float64, _, _ int) { start[strip(p, q)+1]++ })
+		}
+	}
+	for s := range strips {
+		start[s+1] += start[s]
+	}
+	refs := make([]segRef, start[strips])
+	next := append([]int(nil), start[:strips]...)
+	for i, g := range geoms {
+		if !unmatched[i] {
+			_ = walkSegments(g.wkb, func(big bool, p, q [2]float64, po, qo int) {
+				s := strip(p, q)
+				ref := segRef{g: int32(i), p: uint32(po), q: uint32(qo)}
+				if big {
+					ref.q |= bigEndianBit
+				}
+				refs[next[s]] = ref
+				next[s]++
+			})
+		}
+	}
+	point := func(r segRef, off uint32) (uint64, uint64) {
+		b := geoms[r.g].wkb[off&^bigEndianBit:]
+		if r.q&bigEndianBit != 0 {
+			return binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])
+		}
+		return binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+	}
+	// Per strip: its directed segments and the row holding each (-1: several rows do).
+	held := make(map[[4]uint64]int32, 2*segmentsPerStrip)
+	for s := range strips {
+		clear(held)
+		bucket := refs[start[s]:start[s+1]]
+		for _, r := range bucket {
+			px, py := point(r, r.p)
+			qx, qy := point(r, r.q)
+			k := [4]uint64{px, py, qx, qy}
+			row := geoms[r.g].row
+			if h, ok := held[k]; ok && h != row {
+				held[k] = -1
+			} else {
+				held[k] = row
+			}
+		}
+		for _, r := range bucket {
+			if unmatched[r.g] {
+				continue
+			}
+			px, py := point(r, r.p)
+			qx, qy := point(r, r.q)
+			row := geoms[r.g].row
+			if held[[4]uint64{px, py, qx, qy}] != row {
+				unmatched[r.g] = true // another row holds it too
+			} else if h, ok := held[[4]uint64{qx, qy, px, py}]; !ok || h == row {
+				unmatched[r.g] = true // no row on the other side
+			}
+		}
+	}
+	var rows []int32
+	for i, u := range unmatched {
+		if u {
+			rows = append(rows, geoms[i].row)
+		}
+	}
+	return rows
 }
 
 var errGeometry = errors.New("not a 2D polygon or multipolygon")
 
-// readGeometry reads an EWKB Polygon or MultiPolygon and records its segments.
-func (c *edgeCover) readGeometry(row int32, b []byte) error {
-	rest, err := c.readWKB(row, b, true)
-	if err != nil {
-		return err
+// walkSegments calls f for every segment (p, q) of an EWKB Polygon or MultiPolygon, in ring
+// order, skipping repeated points, with the byte order of its part and the byte offsets of p and
+// q in b.
+func walkSegments(b []byte, f func(big bool, p, q [2]float64, po, qo int)) error {
+	end, err := walkWKB(b, 0, true, f)
+	if err == nil && end != len(b) {
+		err = errGeometry
 	}
-	if len(rest) != 0 {
-		return errGeometry
-	}
-	return nil
+	return err
 }
 
-func (c *edgeCover) readWKB(row int32, b []byte, top bool) ([]byte, error) {
-	if len(b) < 5 {
-		return nil, errGeometry
+// walkWKB walks the geometry at offset at of b and returns the offset after it.
+func walkWKB(b []byte, at int, top bool, f func(big bool, p, q [2]float64, po, qo int)) (int, error) {
+	if len(b)-at < 5 {
+		return 0, errGeometry
 	}
+	big := b[at] == 0
 	var order binary.ByteOrder = binary.LittleEndian
-	if b[0] == 0 {
+	if big {
 		order = binary.BigEndian
 	}
-	typ := order.Uint32(b[1:5])
-	b = b[5:]
+	typ := order.Uint32(b[at+1:])
+	at += 5
 	if typ&0x20000000 != 0 { // SRID
-		if !top || len(b) < 4 {
-			return nil, errGeometry
+		if !top || len(b)-at < 4 {
+			return 0, errGeometry
 		}
-		b = b[4:]
+		at += 4
 	}
 	if typ&0xC0000000 != 0 { // Z or M
-		return nil, errGeometry
+		return 0, errGeometry
 	}
-	u32 := func() (uint32, bool) {
-		if len(b) < 4 {
+	u32 := func() (int, bool) {
+		if len(b)-at < 4 {
 			return 0, false
 		}
-		v := order.Uint32(b)
-		b = b[4:]
-		return v, true
+		v := order.Uint32(b[at:])
+		at += 4
+		return int(v), true
 	}
 	switch typ & 0x0FFFFFFF {
 	case 6: // MultiPolygon
 		if !top {
-			return nil, errGeometry
+			return 0, errGeometry
 		}
 		n, ok := u32()
 		if !ok {
-			return nil, errGeometry
+			return 0, errGeometry
 		}
 		for range n {
 			var err error
-			if b, err = c.readWKB(row, b, false); err != nil {
-				return nil, err
+			if at, err = walkWKB(b, at, false, f); err != nil {
+				return 0, err
 			}
 		}
-		return b, nil
+		return at, nil
 	case 3: // Polygon
 		rings, ok := u32()
 		if !ok {
-			return nil, errGeometry
+			return 0, errGeometry
 		}
 		for range rings {
 			n, ok := u32()
-			if !ok || uint64(len(b)) < uint64(n)*16 {
-				return nil, errGeometry
+			if !ok || (len(b)-at)/16 < n {
+				return 0, errGeometry
 			}
-			var prev uint32
-			for i := range int(n) {
-				x := math.Float64frombits(order.Uint64(b[16*i:]))
-				y := math.Float64frombits(order.Uint64(b[16*i+8:]))
-				v := c.vertex(x, y)
-				if i > 0 && v != prev {
-					c.segment(row, prev, v)
+			var prev [2]float64
+			prevAt := 0
+			for i := range n {
+				o := at + 16*i
+				p := [2]float64{math.Float64frombits(order.Uint64(b[o:])), math.Float64frombits(order.Uint64(b[o+8:]))}
+				if i > 0 && p != prev {
+					f(big, prev, p, prevAt, o)
 				}
-				prev = v
+				if i == 0 || p != prev {
+					prev, prevAt = p, o
+				}
 			}
-			b = b[16*int(n):]
+			at += 16 * n
 		}
-		return b, nil
+		return at, nil
 	}
-	return nil, errGeometry
+	return 0, errGeometry
 }
 
-func (c *edgeCover) segment(row int32, from, to uint32) {
-	k := uint64(from)<<32 | uint64(to)
-	if r, ok := c.segs[k]; ok && r != row {
-		c.segs[k] = -1
-	} else {
-		c.segs[k] = row
-	}
-	c.keys = append(c.keys, k)
-}
-
-// unmatched lists the rows that are not matched (see edgeCover); all reports whether that is
-// every row (the cover gave up).
-func (c *edgeCover) unmatched() (rows []int32, all bool) {
-	if c.over {
-		return nil, true
-	}
-	rows = append(rows, c.bad...)
-	start := 0
-	for i, row := range c.rows {
-		for _, k := range c.keys[start:c.ends[i]] {
-			if c.segs[k] != row {
-				rows = append(rows, row)
-				break
-			}
-			if r, ok := c.segs[k<<32|k>>32]; !ok || r == row {
-				rows = append(rows, row)
-				break
-			}
+// copyGeometries splits a binary COPY stream whose first column is the row (int4) and whose
+// geometryCol'th column (0-based) is the geometry into the rows' geometries (slices of stream).
+func copyGeometries(stream []byte, geometryCol int) ([]coverGeom, error) {
+	b := stream
+	take := func(n int) ([]byte, error) {
+		if n < 0 || len(b) < n {
+			return nil, errors.New("binary COPY stream cut short")
 		}
-		start = c.ends[i]
+		v := b[:n]
+		b = b[n:]
+		return v, nil
 	}
-	return rows, false
-}
-
-// readCopyRows reads a binary COPY stream whose first column is the row (int4) and whose
-// geometryCol'th column (0-based) is the geometry, and adds each row to the cover. It reads the
-// stream to its end whatever happens, so that the writer is never blocked.
-func (c *edgeCover) readCopyRows(r io.Reader, geometryCol int) error {
-	br := bufio.NewReaderSize(r, 1<<20)
-	defer func() { _, _ = io.Copy(io.Discard, br) }()
-	head := make([]byte, 19)
-	if _, err := io.ReadFull(br, head); err != nil {
-		return err
+	head, err := take(19)
+	if err != nil {
+		return nil, err
 	}
 	if string(head[:11]) != "PGCOPY\n\xff\r\n\x00" {
-		return errors.New("not a binary COPY stream")
+		return nil, errors.New("not a binary COPY stream")
 	}
-	if ext := binary.BigEndian.Uint32(head[15:19]); ext > 0 {
-		if _, err := br.Discard(int(ext)); err != nil {
-			return err
-		}
+	if _, err := take(int(binary.BigEndian.Uint32(head[15:19]))); err != nil {
+		return nil, err
 	}
-	var buf []byte
-	var n [4]byte
+	var geoms []coverGeom
 	for {
-		if _, err := io.ReadFull(br, n[:2]); err != nil {
-			return err
+		n, err := take(2)
+		if err != nil {
+			return nil, err
 		}
-		fields := int16(binary.BigEndian.Uint16(n[:2]))
+		fields := int16(binary.BigEndian.Uint16(n))
 		if fields == -1 {
-			return nil
+			return geoms, nil
 		}
 		if int(fields) <= geometryCol {
-			return fmt.Errorf("a COPY row has %d fields", fields)
+			return nil, fmt.Errorf("a COPY row has %d fields", fields)
 		}
-		var row int32
-		var geom []byte
+		g := coverGeom{row: -1}
 		for f := range int(fields) {
-			if _, err := io.ReadFull(br, n[:]); err != nil {
-				return err
+			n, err := take(4)
+			if err != nil {
+				return nil, err
 			}
-			size := int32(binary.BigEndian.Uint32(n[:]))
+			size := int(int32(binary.BigEndian.Uint32(n)))
 			if size < 0 {
 				continue
 			}
-			switch f {
-			case 0, geometryCol:
-				if cap(buf) < int(size) {
-					buf = make([]byte, size)
-				}
-				b := buf[:size]
-				if _, err := io.ReadFull(br, b); err != nil {
-					return err
-				}
-				if f == 0 {
-					if size != 4 {
-						return errors.New("the first COPY column is not an int4 row number")
-					}
-					row = int32(binary.BigEndian.Uint32(b))
-				} else {
-					geom = b
-				}
-			default:
-				if _, err := br.Discard(int(size)); err != nil {
-					return err
-				}
+			v, err := take(size)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case f == 0 && size == 4:
+				g.row = int32(binary.BigEndian.Uint32(v))
+			case f == 0:
+				return nil, errors.New("the first COPY column is not an int4 row number")
+			case f == geometryCol:
+				g.wkb = v
 			}
 		}
-		if geom != nil {
-			c.add(row, geom)
+		if g.wkb != nil {
+			geoms = append(geoms, g)
 		}
 	}
 }

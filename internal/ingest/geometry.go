@@ -202,7 +202,7 @@ FROM ingest_outside`, r.tol.OutsideM)
 // (binary COPY, a fraction of a second); its tables live in a schema created in its own
 // transaction, which it rolls back, so a killed import leaves nothing there either.
 // coverResult is what the edge cover found: the rows it read and those it did not match (ok:
-// it could read the stream and was not over its size).
+// it could read the stream).
 type coverResult struct {
 	rows      int
 	unmatched []int32
@@ -304,6 +304,11 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 	var to io.Writer = pw
 	var stream bytes.Buffer
 	if useCover {
+		var rows, points int64
+		if err := r.tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(ST_NPoints(g)), 0) FROM ingest_src WHERE g IS NOT NULL`).Scan(&rows, &points); err != nil {
+			return abort(err)
+		}
+		stream.Grow(int(16*points + 128*rows + 64)) // 16 bytes a point, a little for each row
 		to = io.MultiWriter(pw, &stream)
 	}
 	_, err = r.conn.PgConn().CopyTo(ctx, to, `COPY (SELECT `+strings.Join(sel, ", ")+` FROM ingest_src WHERE g IS NOT NULL) TO STDOUT (FORMAT binary)`)
@@ -318,12 +323,8 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 	if useCover {
 		covered = make(chan coverResult, 1)
 		go func() {
-			// About 16 bytes a point: a segment per point, a vertex per two or three.
-			cover := newEdgeCover(stream.Len() / 16)
-			err := cover.readCopyRows(&stream, 2)
-			stream = bytes.Buffer{}
-			unmatched, all := cover.unmatched()
-			covered <- coverResult{rows: len(cover.rows) + len(cover.bad), unmatched: unmatched, ok: err == nil && !all}
+			geoms, err := copyGeometries(stream.Bytes(), 2)
+			covered <- coverResult{rows: len(geoms), unmatched: unmatchedRows(geoms), ok: err == nil}
 		}()
 	}
 	go func() {
@@ -342,8 +343,7 @@ func (r *run) overlaps(ctx context.Context, tx pgx.Tx, sameGroup string, covered
 	}
 	o.full = true
 	if covered != nil {
-		// A stream the cover cannot read (it should read any) or a file too large for it leaves
-		// every pair to the relates.
+		// A stream the cover cannot read (it should read any) leaves every pair to the relates.
 		c := <-covered
 		o.rows = c.rows
 		if c.ok {
