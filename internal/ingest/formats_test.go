@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -106,6 +107,28 @@ func TestFormatsAccepted(t *testing.T) {
 				r := fs[1].rings[0]
 				fs[1].rings[0] = r[:len(r)-1] // drop the closing point
 				return writeGeoJSON(t, filepath.Join(dir, "parcels.geojson"), 4548, fs)
+			}},
+		{name: "a sliver parcel", warn: "sliver", row: 4,
+			make: func(t *testing.T, dir string) string {
+				fs := basic()
+				x, y := x0+400, y0 // inside its own square
+				fs[3].rings = []ring{{{x, y}, {x + 5, y}, {x + 5, y + 5}, {x, y + 5}, {x, y}}}
+				fs[3].props["MIAN_JI"] = 0.0025
+				return writeGeoJSON(t, filepath.Join(dir, "sliver.geojson"), 4548, fs)
+			}},
+		{name: "a multipolygon with a sliver part", warn: "sliver", row: 4,
+			make: func(t *testing.T, dir string) string {
+				fs := basic()
+				x, y := x0+400, y0 // its own square and a 4 m square away from the others
+				fs[3].geometry = fmt.Sprintf(`{"type":"MultiPolygon","coordinates":[[[[%[1]g,%[2]g],[%[3]g,%[2]g],[%[3]g,%[4]g],[%[1]g,%[4]g],[%[1]g,%[2]g]]],`+
+					`[[[%[1]g,%[5]g],[%[6]g,%[5]g],[%[6]g,%[7]g],[%[1]g,%[7]g],[%[1]g,%[5]g]]]]}`, x, y, x+100, y+100, y+300, x+4, y+304)
+				return writeGeoJSON(t, filepath.Join(dir, "parts.geojson"), 4548, fs)
+			}},
+		{name: "MIAN_JI off the drawn area", warn: "mian_ji", row: 1,
+			make: func(t *testing.T, dir string) string {
+				fs := basic()
+				fs[0].props["MIAN_JI"] = 1.02
+				return writeGeoJSON(t, filepath.Join(dir, "mianji.geojson"), 4548, fs)
 			}},
 		{name: "a twisted corner, repaired", warn: "repaired", row: 4,
 			make: func(t *testing.T, dir string) string {

@@ -260,10 +260,10 @@ SELECT row, key, 'warning', 'sliver', format('the polygon has %s m² (planar), u
 	round(plane::numeric, 1), $1::numeric), plane
 FROM ingest_area WHERE plane < $1
 UNION ALL
-SELECT a.row, a.key, 'warning', 'sliver', format('part %s of the multipolygon has %s m² (planar), under the minimum area of %s m²',
+SELECT s.row, s.key, 'warning', 'sliver', format('part %s of the multipolygon has %s m² (planar), under the minimum area of %s m²',
 	d.path[1], round(ST_Area(ST_Transform(d.geom, 4548))::numeric, 1), $1::numeric), ST_Area(ST_Transform(d.geom, 4548))
-FROM ingest_area a JOIN ingest_src s ON s.row = a.row, ST_Dump(s.g) d
-WHERE a.parts > 1 AND a.plane >= $1 AND ST_Area(ST_Transform(d.geom, 4548)) < $1
+FROM ingest_src s, ST_Dump(s.g) d
+WHERE ST_NumGeometries(s.g) > 1 AND parcel_area_plane_m2(s.g) >= $1 AND ST_Area(ST_Transform(d.geom, 4548)) < $1
 UNION ALL
 SELECT row, key, 'warning', 'mian_ji', format('MIAN_JI %s ha deviates %s %% from the planar area %s ha (EPSG:4548)',
 	mian_ji, round((100 * (mian_ji * 10000 - plane::numeric) / plane::numeric), 2), round((plane / 10000)::numeric, 4)), plane
