@@ -4,9 +4,12 @@
 // streams into a staging table); validation, reprojection to EPSG:4490 and the merge are SQL, in
 // one transaction on one connection, so an import lands whole or not at all. The staging tables
 // live in a schema of their own created inside that transaction: a rejected, failed or killed
-// import rolls them back with everything else, and the heavy checks (overlaps, areas, the
-// comparison with current versions) run on parallel workers, which temporary tables would not
-// allow.
+// import rolls them back with everything else, and the heavy checks (areas, the comparison with
+// current versions) run on parallel workers, which temporary tables would not allow. The overlap
+// check runs beside them on a second connection, in a transaction of its own that is always
+// rolled back, on a copy of the staged geometries; the merge goes ahead meanwhile and an overlap
+// rolls it back. An edge cover (coverage.go) spares it the relates of parcels that share every
+// boundary vertex for vertex with their neighbours.
 //
 // Documented outcomes, which the tests hold the package to:
 //
