@@ -201,6 +201,10 @@ FROM ingest_outside`, r.tol.OutsideM)
 // the merge inserts in one process and leaves a core idle. The usable geometries are copied there
 // (binary COPY, a fraction of a second); its tables live in a schema created in its own
 // transaction, which it rolls back, so a killed import leaves nothing there either.
+// maxCoverPoints bounds the memory of the edge cover (about 30 bytes a point: 600 MB, some
+// 500,000 parcels of a survey).
+const maxCoverPoints = 20_000_000
+
 // coverResult is what the edge cover found: the rows it read and those it did not match (ok:
 // it could read the stream).
 type coverResult struct {
@@ -308,8 +312,13 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 		if err := r.tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(ST_NPoints(g)), 0) FROM ingest_src WHERE g IS NOT NULL`).Scan(&rows, &points); err != nil {
 			return abort(err)
 		}
-		stream.Grow(int(16*points + 128*rows + 64)) // 16 bytes a point, a little for each row
-		to = io.MultiWriter(pw, &stream)
+		// The cover holds about 30 bytes a point (the stream and a reference per segment): a
+		// file of several counties gets every pair related instead.
+		useCover = points <= maxCoverPoints
+		if useCover {
+			stream.Grow(int(16*points + 128*rows + 64)) // 16 bytes a point, a little for each row
+			to = io.MultiWriter(pw, &stream)
+		}
 	}
 	_, err = r.conn.PgConn().CopyTo(ctx, to, `COPY (SELECT `+strings.Join(sel, ", ")+` FROM ingest_src WHERE g IS NOT NULL) TO STDOUT (FORMAT binary)`)
 	pw.CloseWithError(err)
