@@ -195,12 +195,6 @@ SELECT row, key, CASE WHEN outside > 0.5 * total THEN 'error' ELSE 'warning' END
 FROM ingest_outside`, r.tol.OutsideM)
 }
 
-// overlapCheck reports pairs of rows whose interiors overlap by more than OverlapM2 (ellipsoidal
-// m²), one line per pair on the first row. It is the costliest check (a relate for every pair of
-// neighbours, 300,000 in a county) and runs on a connection of its own while the import goes on:
-// the merge inserts in one process and leaves a core idle. The usable geometries are copied there
-// (binary COPY, a fraction of a second); its tables live in a schema created in its own
-// transaction, which it rolls back, so a killed import leaves nothing there either.
 // maxCoverPoints bounds the memory of the edge cover (about 30 bytes a point: 600 MB, some
 // 500,000 parcels of a survey).
 const maxCoverPoints = 20_000_000
@@ -213,6 +207,12 @@ type coverResult struct {
 	ok        bool
 }
 
+// overlapCheck reports pairs of rows whose interiors overlap by more than OverlapM2 (ellipsoidal
+// m²), one line per pair on the first row. It is the costliest check (a relate for every pair of
+// neighbours, 300,000 in a county) and runs on a connection of its own while the import goes on:
+// the merge inserts in one process and leaves a core idle. The usable geometries are copied there
+// (binary COPY, a fraction of a second); its tables live in a schema created in its own
+// transaction, which it rolls back, so a killed import leaves nothing there either.
 type overlapCheck struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -308,15 +308,15 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 	var to io.Writer = pw
 	var stream bytes.Buffer
 	if useCover {
-		var rows, points int64
-		if err := r.tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(ST_NPoints(g)), 0) FROM ingest_src WHERE g IS NOT NULL`).Scan(&rows, &points); err != nil {
+		var n, points int64
+		if err := r.tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(ST_NPoints(g)), 0) FROM ingest_src WHERE g IS NOT NULL`).Scan(&n, &points); err != nil {
 			return abort(err)
 		}
 		// The cover holds about 30 bytes a point (the stream and a reference per segment): a
 		// file of several counties gets every pair related instead.
 		useCover = points <= maxCoverPoints
 		if useCover {
-			stream.Grow(int(16*points + 128*rows + 64)) // 16 bytes a point, a little for each row
+			stream.Grow(int(16*points + 128*n + 64)) // 16 bytes a point, a little for each row
 			to = io.MultiWriter(pw, &stream)
 		}
 	}
@@ -363,12 +363,12 @@ func (r *run) overlaps(ctx context.Context, tx pgx.Tx, sameGroup string, covered
 		}
 	}
 	if o.unmatched >= 0 {
-		var any bool
+		var overlap bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ingest_src u JOIN ingest_src b ON u.g && b.g AND u.row <> b.row
-			WHERE NOT u.matched AND (b.matched OR u.row < b.row) AND ST_Relate(u.g, b.g, 'T********'))`).Scan(&any); err != nil {
+			WHERE NOT u.matched AND (b.matched OR u.row < b.row) AND ST_Relate(u.g, b.g, 'T********'))`).Scan(&overlap); err != nil {
 			return nil, err
 		}
-		if !any {
+		if !overlap {
 			o.full = false
 			return nil, nil
 		}
