@@ -281,8 +281,17 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 	for i, c := range cols {
 		ddl[i] = pgx.Identifier{c}.Sanitize() + " " + types[c]
 	}
-	// matched: the edge cover matched the row (coverage.go); rows it did not are set false.
+	// The edge cover (coverage.go) serves plain overlap checks; it holds about 30 bytes a point
+	// (the stream and a reference per segment), so a file of several counties gets every pair
+	// related instead. matched: the cover matched the row; rows it did not are set false.
 	useCover := sameGroup == ""
+	var n, points int64
+	if useCover {
+		if err := r.tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(ST_NPoints(g)), 0) FROM ingest_src WHERE g IS NOT NULL`).Scan(&n, &points); err != nil {
+			return abort(err)
+		}
+		useCover = points <= maxCoverPoints
+	}
 	ddl = append(ddl, fmt.Sprintf("matched boolean NOT NULL DEFAULT %t", useCover))
 	if _, err := tx.Exec(cctx, `CREATE UNLOGGED TABLE ingest_src (`+strings.Join(ddl, ", ")+`)`); err != nil {
 		return abort(err)
@@ -308,17 +317,8 @@ func (r *run) startOverlaps(ctx context.Context, sameGroup string, groupCols ...
 	var to io.Writer = pw
 	var stream bytes.Buffer
 	if useCover {
-		var n, points int64
-		if err := r.tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(ST_NPoints(g)), 0) FROM ingest_src WHERE g IS NOT NULL`).Scan(&n, &points); err != nil {
-			return abort(err)
-		}
-		// The cover holds about 30 bytes a point (the stream and a reference per segment): a
-		// file of several counties gets every pair related instead.
-		useCover = points <= maxCoverPoints
-		if useCover {
-			stream.Grow(int(16*points + 128*n + 64)) // 16 bytes a point, a little for each row
-			to = io.MultiWriter(pw, &stream)
-		}
+		stream.Grow(int(16*points + 128*n + 64)) // 16 bytes a point, a little for each row
+		to = io.MultiWriter(pw, &stream)
 	}
 	_, err = r.conn.PgConn().CopyTo(ctx, to, `COPY (SELECT `+strings.Join(sel, ", ")+` FROM ingest_src WHERE g IS NOT NULL) TO STDOUT (FORMAT binary)`)
 	pw.CloseWithError(err)

@@ -251,7 +251,7 @@ FROM ingest_src s JOIN (SELECT code, array_agg(row ORDER BY row) AS rows FROM in
 	// Both areas of every geometry, by parallel workers: the planar one is what MIAN_JI is checked
 	// against, and the merge stores both with the new versions (parcel_areas, migration 00012).
 	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_area AS
-SELECT row, key, mian_ji, parcel_area_plane_m2(g) AS plane, parcel_area_m2(g) AS area, ST_NumGeometries(g) AS parts
+SELECT row, key, mian_ji, parcel_area_plane_m2(g) AS plane, parcel_area_m2(g) AS area
 FROM ingest_src WHERE g IS NOT NULL`); err != nil {
 		return nil, err
 	}
@@ -261,9 +261,9 @@ SELECT row, key, 'warning', 'sliver', format('the polygon has %s m² (planar), u
 FROM ingest_area WHERE plane < $1
 UNION ALL
 SELECT s.row, s.key, 'warning', 'sliver', format('part %s of the multipolygon has %s m² (planar), under the minimum area of %s m²',
-	d.path[1], round(ST_Area(ST_Transform(d.geom, 4548))::numeric, 1), $1::numeric), ST_Area(ST_Transform(d.geom, 4548))
-FROM ingest_src s, ST_Dump(s.g) d
-WHERE ST_NumGeometries(s.g) > 1 AND parcel_area_plane_m2(s.g) >= $1 AND ST_Area(ST_Transform(d.geom, 4548)) < $1
+	d.path[1], round(p.plane::numeric, 1), $1::numeric), p.plane
+FROM ingest_src s, ST_Dump(s.g) d, parcel_area_plane_m2(d.geom) p(plane)
+WHERE ST_NumGeometries(s.g) > 1 AND parcel_area_plane_m2(s.g) >= $1 AND p.plane < $1
 UNION ALL
 SELECT row, key, 'warning', 'mian_ji', format('MIAN_JI %s ha deviates %s %% from the planar area %s ha (EPSG:4548)',
 	mian_ji, round((100 * (mian_ji * 10000 - plane::numeric) / plane::numeric), 2), round((plane / 10000)::numeric, 4)), plane
