@@ -14,9 +14,11 @@ type Code string
 const (
 	Invalid      Code = "invalid"      // the request is wrong; the detail says which part and why
 	NotFound     Code = "not_found"    // the thing asked for does not exist
-	Unauthorized Code = "unauthorized" // a write without the right token
+	Unauthorized Code = "unauthorized" // nobody (or nobody valid) is signed in
+	Forbidden    Code = "forbidden"    // signed in, but the roles do not allow it
 	Conflict     Code = "conflict"     // the request clashes with current data
 	TooLarge     Code = "too_large"    // the body is over a limit
+	TooMany      Code = "too_many"     // too many attempts; come back later (Retry-After)
 	Unavailable  Code = "unavailable"  // a dependency (the database) is down
 	Internal     Code = "internal"     // our fault; the detail says nothing more
 )

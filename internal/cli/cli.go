@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 )
@@ -51,14 +52,22 @@ Commands:
   policy list                   the stored policy versions
   recompute [--year Y]          overlays, eligibility and subsidy lines of every parcel
   serve                         serve the API and the web map on ECOCOMP_ADDR (127.0.0.1:8080)
+  users add NAME --role R[,R…] [--display 名] | list | disable NAME | passwd NAME | unlock NAME | demo
+                                staff accounts (roles viewer, surveyor, case_officer, finance, admin)
+  tokens add NAME --label L [--expires 90d] | list [NAME] | revoke ID
+                                API tokens for scripts, QGIS and GDAL (shown once, stored hashed)
+  audit verify | export --from DATE --to DATE [--format csv|jsonl]
+                                check the audit trail's hash chain; export it for the archive
 
-Environment: DATABASE_URL (wins over devdb), ECOCOMP_ADDR, ECOCOMP_ADMIN_TOKEN, ECOCOMP_DEVDB_DIR.
+Environment: DATABASE_URL (wins over devdb), ECOCOMP_ADDR, ECOCOMP_ADMIN_TOKEN, ECOCOMP_PUBLIC_READ,
+ECOCOMP_PII_KEY, ECOCOMP_DEVDB_DIR; the README lists them all.
 `
 
 // Main runs the command line and returns the process exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := &App{Cfg: config.FromEnv(), Stdout: stdout, Stderr: stderr}
-	err := app.Run(ctx, args)
+	// What a command-line run writes is audited as the OS user that ran it.
+	err := app.Run(audit.WithActor(ctx, audit.OSUser()), args)
 	if err == nil {
 		return 0
 	}
@@ -96,6 +105,12 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return a.recompute(ctx, args[1:])
 	case "import":
 		return a.importCmd(ctx, args[1:])
+	case "users":
+		return a.users(ctx, args[1:])
+	case "tokens":
+		return a.tokens(ctx, args[1:])
+	case "audit":
+		return a.audit(ctx, args[1:])
 	}
 	return usagef("unknown command %q; run `ecocomp help` for the list", args[0])
 }

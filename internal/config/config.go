@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/devdb"
 )
@@ -27,6 +29,29 @@ type Config struct {
 	// TileCacheMB bounds the in-process cache of hot vector tiles (ECOCOMP_TILE_CACHE_MB,
 	// default 128; 0 turns the cache off).
 	TileCacheMB int
+
+	// RequireSignIn is ECOCOMP_PUBLIC_READ=false: every request but health, readiness and the
+	// sign-in page needs a signed-in user or a token. The zero value keeps anonymous reading.
+	RequireSignIn bool
+	// SessionIdle is how long a session lives without a request (ECOCOMP_SESSION_IDLE, default 30m).
+	SessionIdle time.Duration
+	// PasswordMinLength and PasswordMinClasses are the password rules
+	// (ECOCOMP_PASSWORD_MIN_LENGTH, default 10; ECOCOMP_PASSWORD_MIN_CLASSES of lower, upper,
+	// digit, other, default 3).
+	PasswordMinLength, PasswordMinClasses int
+	// LockoutAttempts failed sign-ins within LockoutWindow lock an account until they age out
+	// (ECOCOMP_LOCKOUT_ATTEMPTS, default 5; ECOCOMP_LOCKOUT_WINDOW, default 15m).
+	LockoutAttempts int
+	LockoutWindow   time.Duration
+
+	// PIIKey is ECOCOMP_PII_KEY: the key(s) that encrypt owners' ID numbers and accounts at rest.
+	PIIKey string
+	// PIIKeyFile is ECOCOMP_PII_KEY_FILE, a file holding the key(s); when neither is set, the
+	// project-local database's key file (.devdb/pii.key) is used if it exists.
+	PIIKeyFile string
+
+	// invalid collects the variables that could not be parsed; Validate reports them.
+	invalid []string
 }
 
 // FromEnv reads the configuration from the environment, with the documented defaults.
@@ -48,13 +73,57 @@ func FromEnv() Config {
 			c.TileCacheMB = n
 		}
 	}
+	c.RequireSignIn = false
+	if v := os.Getenv("ECOCOMP_PUBLIC_READ"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			c.invalid = append(c.invalid, "ECOCOMP_PUBLIC_READ must be true or false")
+		}
+		c.RequireSignIn = err == nil && !b
+	}
+	c.SessionIdle = c.duration("ECOCOMP_SESSION_IDLE", 30*time.Minute)
+	c.LockoutWindow = c.duration("ECOCOMP_LOCKOUT_WINDOW", 15*time.Minute)
+	c.PasswordMinLength = c.count("ECOCOMP_PASSWORD_MIN_LENGTH", 10)
+	c.PasswordMinClasses = c.count("ECOCOMP_PASSWORD_MIN_CLASSES", 3)
+	c.LockoutAttempts = c.count("ECOCOMP_LOCKOUT_ATTEMPTS", 5)
+	c.PIIKey = os.Getenv("ECOCOMP_PII_KEY")
+	c.PIIKeyFile = os.Getenv("ECOCOMP_PII_KEY_FILE")
 	return c
+}
+
+func (c *Config) duration(name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		c.invalid = append(c.invalid, name+" must be a duration such as 30m or 1h")
+		return def
+	}
+	return d
+}
+
+func (c *Config) count(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		c.invalid = append(c.invalid, name+" must be a whole number above 0")
+		return def
+	}
+	return n
 }
 
 // Validate checks what can be checked without connecting anywhere.
 func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("ECOCOMP_ADDR %q is not host:port (e.g. 127.0.0.1:8080)", c.Addr)
+	}
+	if len(c.invalid) > 0 {
+		return fmt.Errorf("%s", strings.Join(c.invalid, "; "))
 	}
 	if c.TileCacheMB < 0 {
 		return fmt.Errorf("ECOCOMP_TILE_CACHE_MB must be a whole number of megabytes (0 turns the tile cache off)")

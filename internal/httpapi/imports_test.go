@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 )
 
@@ -77,11 +78,11 @@ type importJob struct {
 }
 
 // waitJob polls an import until it has finished.
-func waitJob(t *testing.T, url, href string) importJob {
+func waitJob(t *testing.T, url, href, token string) importJob {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, body := get(t, url+href)
+		resp, body := send(t, http.MethodGet, url+href, token, nil)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", href, resp.StatusCode, body)
 		}
@@ -107,29 +108,35 @@ func loadImportCounty(t *testing.T, pool *pgxpool.Pool) {
 	}
 }
 
-// TestImportUpload: uploads need the admin token (and are refused outright without one
-// configured); an accepted upload answers 202 with the import's id and runs in the background;
-// GET gives its status and report, as JSON or text; a rejected file changes nothing.
+// TestImportUpload: uploads need a surveyor or an administrator (a viewer is refused, a full
+// import needs an administrator, a surveyor reads only their own reports); an accepted upload
+// answers 202 with the import's id and runs in the background; GET gives its status and report,
+// as JSON or text; a rejected file changes nothing.
 func TestImportUpload(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadImportCounty(t, pool)
-	const token = "s3cret-token"
-	open := newServerWithToken(t, pool, discardLogger(), "")
-	ts := newServerWithToken(t, pool, discardLogger(), token)
+	const breakGlass = "s3cret-token"
+	ts := newServerWithToken(t, pool, discardLogger(), breakGlass)
+	token := userToken(t, pool, "surveyor1", auth.Surveyor)
+	other := userToken(t, pool, "surveyor2", auth.Surveyor)
+	viewer := userToken(t, pool, "viewer1", auth.Viewer)
 	good := uploadParcels("00001", "00002")
 
-	resp, body := postUpload(t, open.URL, token, "parcels.geojson", good, nil)
-	wantProblem(t, resp, body, http.StatusUnauthorized, "no ECOCOMP_ADMIN_TOKEN configured")
-	resp, body = postUpload(t, ts.URL, "", "parcels.geojson", good, nil)
-	wantProblem(t, resp, body, http.StatusUnauthorized, "Authorization: Bearer")
+	resp, body := postUpload(t, ts.URL, "", "parcels.geojson", good, nil)
+	wantProblem(t, resp, body, http.StatusUnauthorized, "role surveyor or admin")
 	resp, body = postUpload(t, ts.URL, "wrong", "parcels.geojson", good, nil)
-	wantProblem(t, resp, body, http.StatusUnauthorized, "Authorization: Bearer")
+	wantProblem(t, resp, body, http.StatusUnauthorized, "unknown, revoked or expired")
+	resp, body = postUpload(t, ts.URL, viewer, "parcels.geojson", good, nil)
+	wantProblem(t, resp, body, http.StatusForbidden, "role surveyor or admin")
+	resp, body = postUpload(t, ts.URL, token, "parcels.geojson", good, map[string]string{"full": "true"})
+	wantProblem(t, resp, body, http.StatusForbidden, "needs the role admin")
 	resp, body = postUpload(t, ts.URL, token, "parcels.kml", good, nil)
 	wantProblem(t, resp, body, http.StatusBadRequest, "not importable")
 	resp, body = postUpload(t, ts.URL, token, "parcels.geojson", good, map[string]string{"srid": "abc"})
 	wantProblem(t, resp, body, http.StatusBadRequest, `"srid"`)
-	resp, body = get(t, ts.URL+"/api/v1/imports/999999")
+	resp, body = send(t, http.MethodGet, ts.URL+"/api/v1/imports/999999", token, nil)
 	wantProblem(t, resp, body, http.StatusNotFound, "there is no import 999999")
 	var n int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM import_job`).Scan(&n); err != nil || n != 0 {
@@ -144,14 +151,29 @@ func TestImportUpload(t *testing.T) {
 	if err := json.Unmarshal(body, &accepted); err != nil || accepted.ID == 0 || resp.Header.Get("Location") != accepted.Href {
 		t.Fatalf("202 body %s, Location %q", body, resp.Header.Get("Location"))
 	}
-	job := waitJob(t, ts.URL, accepted.Href)
+	job := waitJob(t, ts.URL, accepted.Href, token)
 	if job.Status != "imported" || job.Report.Counts.New != 2 {
 		t.Errorf("job %+v; want imported with 2 new parcels", job)
+	}
+	resp, body = send(t, http.MethodGet, ts.URL+accepted.Href, other, nil)
+	wantProblem(t, resp, body, http.StatusForbidden, "submitted by someone else")
+	if j := waitJob(t, ts.URL, accepted.Href, breakGlass); j.Status != "imported" {
+		t.Errorf("the break-glass token reads job status %q; want imported", j.Status)
+	}
+	// The refusals and the upload are on the record, with who did them.
+	var refused, submitted int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'http.refused' AND outcome = 'denied'),
+		count(*) FILTER (WHERE action = 'import.submit' AND actor = 'surveyor1' AND actor_kind = 'token')
+		FROM audit_log`).Scan(&refused, &submitted); err != nil {
+		t.Fatal(err)
+	}
+	if refused != 3 || submitted != 1 {
+		t.Errorf("audit rows: %d refused uploads, %d submissions by surveyor1; want 3 and 1", refused, submitted)
 	}
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM parcel_current`).Scan(&n); err != nil || n != 2 {
 		t.Errorf("%d current parcels (%v); want 2", n, err)
 	}
-	resp, body = get(t, ts.URL+accepted.Href+"?format=text")
+	resp, body = send(t, http.MethodGet, ts.URL+accepted.Href+"?format=text", token, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "IMPORTED as batch") {
 		t.Errorf("text report: %d %s", resp.StatusCode, body)
 	}
@@ -166,7 +188,7 @@ func TestImportUpload(t *testing.T) {
 		t.Fatalf("upload: %d %s", resp.StatusCode, body)
 	}
 	_ = json.Unmarshal(body, &accepted)
-	job = waitJob(t, ts.URL, accepted.Href)
+	job = waitJob(t, ts.URL, accepted.Href, token)
 	if job.Status != "rejected" || !strings.Contains(job.Report.Reason, "duplicate key") {
 		t.Errorf("job %s, reason %q; want rejected for a duplicate key", job.Status, job.Report.Reason)
 	}
@@ -184,7 +206,7 @@ func TestImportUpload(t *testing.T) {
 		VALUES ('parcels', 'lost.zip', 'test', 'running', now(), 2147483000) RETURNING id`).Scan(&lost); err != nil {
 		t.Fatal(err)
 	}
-	job = waitJob(t, ts.URL, fmt.Sprintf("/api/v1/imports/%d", lost))
+	job = waitJob(t, ts.URL, fmt.Sprintf("/api/v1/imports/%d", lost), breakGlass)
 	if job.Status != "failed" || !strings.Contains(job.Report.Reason, "interrupted") {
 		t.Errorf("lost job: %s %q; want failed, interrupted", job.Status, job.Report.Reason)
 	}

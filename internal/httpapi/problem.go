@@ -30,8 +30,10 @@ var statusOf = map[apperr.Code]int{
 	apperr.Invalid:      http.StatusBadRequest,
 	apperr.NotFound:     http.StatusNotFound,
 	apperr.Unauthorized: http.StatusUnauthorized,
+	apperr.Forbidden:    http.StatusForbidden,
 	apperr.Conflict:     http.StatusConflict,
 	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
+	apperr.TooMany:      http.StatusTooManyRequests,
 	apperr.Unavailable:  http.StatusServiceUnavailable,
 	apperr.Internal:     http.StatusInternalServerError,
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	"github.com/wuyuan-forestry/ecocomp/internal/tiles"
@@ -31,16 +32,17 @@ type Server struct {
 	pool   *pgxpool.Pool
 	log    *slog.Logger
 	cfg    config.Config
-	router chi.Router
+	auth   *auth.Service
+	router *chi.Mux
 	extent extentCache
 	tiles  *tiles.Service
 }
 
 // New builds the server's routes on pool.
 func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
-	s := &Server{pool: pool, log: log, cfg: cfg, tiles: tiles.New(pool, cfg.TileCacheMB<<20)}
+	s := &Server{pool: pool, log: log, cfg: cfg, auth: auth.New(pool, cfg), tiles: tiles.New(pool, cfg.TileCacheMB<<20)}
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.logRequests)
+	r.Use(middleware.RequestID, s.recoverer, s.logRequests, s.authenticate, s.authorize)
 	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), "")
@@ -52,7 +54,8 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.compensationRoutes(r)
 	s.tileRoutes(r)
 	s.importRoutes(r)
-	r.Handle("/*", staticFiles(web.Dist()))
+	s.sessionRoutes(r)
+	r.Get("/*", staticFiles(web.Dist()).ServeHTTP)
 	s.router = r
 	return s
 }
@@ -103,7 +106,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("there is no resource at %s; see / for the map and API.md for the endpoints", r.URL.Path), "")
+	writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("there is no resource at %s; see / for the map and the README for the endpoints", r.URL.Path), "")
 }
 
 // staticFiles serves the embedded web map; a missing file is a problem like any other 404.

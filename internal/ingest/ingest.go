@@ -37,7 +37,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -97,7 +96,6 @@ type Options struct {
 	ValueMap  map[string]string
 
 	Source     string // the file's name in the report; default: the path's base name
-	Actor      string // who imports, for the audit log
 	Tolerances Tolerances
 
 	// Progress, when set, receives short lines about the steps ("reading …").
@@ -279,14 +277,4 @@ func sourceName(path string, opt Options) string {
 		return opt.Source
 	}
 	return filepath.Base(path)
-}
-
-func actorOf(opt Options) string {
-	if opt.Actor != "" {
-		return opt.Actor
-	}
-	if u := os.Getenv("USER"); u != "" {
-		return "cli:" + u
-	}
-	return "cli"
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 )
 
 // Job is an import submitted over HTTP, as GET /api/v1/imports/{id} shows it.
@@ -26,6 +27,8 @@ type Job struct {
 	StartedAt  *time.Time      `json:"started_at,omitempty"`
 	FinishedAt *time.Time      `json:"finished_at,omitempty"`
 	Batch      *int64          `json:"batch,omitempty"`
+	Actor      string          `json:"submitted_by"`
+	UserID     *int64          `json:"-"`
 	Report     json.RawMessage `json:"report,omitempty"`
 }
 
@@ -64,8 +67,13 @@ func Submit(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, kind, pat
 	}
 	options, _ := json.Marshal(jo)
 	var id int64
-	if err := pool.QueryRow(ctx, `INSERT INTO import_job (kind, file_name, options, actor) VALUES ($1, $2, $3, $4) RETURNING id`,
-		kind, sourceName(path, opt), options, actorOf(opt)).Scan(&id); err != nil {
+	actor := audit.ActorFrom(ctx)
+	var userID *int64
+	if actor.UserID != 0 {
+		userID = &actor.UserID
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO import_job (kind, file_name, options, actor, user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		kind, sourceName(path, opt), options, actor.String(), userID).Scan(&id); err != nil {
 		return 0, err
 	}
 	// The job outlives the request that submitted it.
@@ -106,6 +114,18 @@ func runJob(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, id int64,
 		started_at = coalesce(started_at, created_at) WHERE id = $1`, id, rep.Status, b, batch); err != nil {
 		log.Error("import job: cannot store its report", "job", id, "err", err)
 	}
+	// An import that landed audited itself in its own transaction; one that did not leaves its
+	// outcome here, so a rejected or failed attempt is on the record too.
+	if rep.Status != StatusImported {
+		outcome := audit.Failed
+		if rep.Status == StatusDryRun {
+			outcome = audit.OK
+		}
+		if err := audit.Record(ctx, pool, audit.Entry{Action: "import", Entity: kind, EntityID: fmt.Sprintf("job %d", id), Outcome: outcome,
+			Detail: map[string]any{"file": rep.File, "status": rep.Status, "rows": rep.Rows}}); err != nil {
+			log.Error("import job: cannot audit its outcome", "job", id, "err", err)
+		}
+	}
 }
 
 // interruptedAfter is how long a job may wait for its database connection before it counts as lost.
@@ -124,8 +144,9 @@ func GetJob(ctx context.Context, pool *pgxpool.Pool, id int64) (*Job, error) {
 	}
 	j := &Job{}
 	var report []byte
-	err := pool.QueryRow(ctx, `SELECT id, kind, file_name, status, created_at, started_at, finished_at, batch_id, report
-		FROM import_job WHERE id = $1`, id).Scan(&j.ID, &j.Kind, &j.File, &j.Status, &j.CreatedAt, &j.StartedAt, &j.FinishedAt, &j.Batch, &report)
+	err := pool.QueryRow(ctx, `SELECT id, kind, file_name, status, created_at, started_at, finished_at, batch_id, report, actor, user_id
+		FROM import_job WHERE id = $1`, id).Scan(&j.ID, &j.Kind, &j.File, &j.Status, &j.CreatedAt, &j.StartedAt, &j.FinishedAt, &j.Batch, &report,
+		&j.Actor, &j.UserID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "there is no import %d", id)
 	}

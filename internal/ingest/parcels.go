@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 )
 
@@ -560,10 +561,9 @@ RETURNING id`, at, batch, r.current)
 	if err := r.exec(ctx, `UPDATE import_batch SET status = 'done', finished_at = clock_timestamp(), report = $2 WHERE id = $1`, batch, report); err != nil {
 		return nil, err
 	}
-	detail, _ := json.Marshal(map[string]any{"file": r.rep.File, "rows": r.rep.Rows, "new": c.New, "changed": c.Changed,
-		"unchanged": c.Unchanged, "retired": c.Retired, "warnings": r.rep.Warnings, "full": r.opt.Full})
-	if err := r.exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES ($1, 'import', 'parcel', $2, $3)`,
-		actorOf(r.opt), fmt.Sprint(batch), detail); err != nil {
+	if err := audit.Record(ctx, r.tx, audit.Entry{Action: "import", Entity: "parcel", EntityID: fmt.Sprint(batch),
+		Detail: map[string]any{"file": r.rep.File, "rows": r.rep.Rows, "new": c.New, "changed": c.Changed,
+			"unchanged": c.Unchanged, "retired": c.Retired, "warnings": r.rep.Warnings, "full": r.opt.Full}}); err != nil {
 		return nil, err
 	}
 	if c.New+c.Changed+c.Retired > 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 )
 
@@ -330,10 +331,9 @@ SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM ins UNION ALL SELECT z
 	if err := r.exec(ctx, `UPDATE import_batch SET status = 'done', finished_at = clock_timestamp(), report = $2 WHERE id = $1`, batch, report); err != nil {
 		return nil, nil, err
 	}
-	detail, _ := json.Marshal(map[string]any{"file": r.rep.File, "area": r.opt.Area, "rows": r.rep.Rows, "new": c.New,
-		"changed": c.Changed, "unchanged": c.Unchanged, "deleted": c.Deleted})
-	if err := r.exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES ($1, 'import', 'zone', $2, $3)`,
-		actorOf(r.opt), fmt.Sprint(areaID), detail); err != nil {
+	if err := audit.Record(ctx, r.tx, audit.Entry{Action: "import", Entity: "zone", EntityID: fmt.Sprint(areaID),
+		Detail: map[string]any{"file": r.rep.File, "area": r.opt.Area, "rows": r.rep.Rows, "new": c.New,
+			"changed": c.Changed, "unchanged": c.Unchanged, "deleted": c.Deleted}}); err != nil {
 		return nil, nil, err
 	}
 	if c.New+c.Changed+c.Deleted > 0 {

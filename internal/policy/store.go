@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	policyseeds "github.com/wuyuan-forestry/ecocomp/seeds/policy"
 )
@@ -157,14 +158,11 @@ func store(ctx context.Context, db DB, p *Policy, raw []byte, source string) (Ve
 	if err != nil {
 		return 0, false, err
 	}
-	detail, _ := json.Marshal(map[string]any{
-		"version": p.Version, "year": p.Year, "effective_from": p.EffectiveFrom.Format(time.DateOnly),
-		"source": source, "checksum": p.Checksum, "title": p.Title, "unconfirmed": len(p.Unconfirmed()),
-	})
-	if _, err := tx.Exec(ctx, `
-		INSERT INTO audit_log (actor, action, entity, entity_id, detail)
-		VALUES (current_user, 'policy.load', 'policy_version', $1, $2::text::jsonb)`,
-		fmt.Sprint(int64(id)), string(detail)); err != nil {
+	if err := audit.Record(ctx, tx, audit.Entry{Action: "policy.load", Entity: "policy_version", EntityID: fmt.Sprint(int64(id)),
+		Detail: map[string]any{
+			"version": p.Version, "year": p.Year, "effective_from": p.EffectiveFrom.Format(time.DateOnly),
+			"source": source, "checksum": p.Checksum, "title": p.Title, "unconfirmed": len(p.Unconfirmed()),
+		}}); err != nil {
 		return 0, false, err
 	}
 	notice, _ := json.Marshal(map[string]any{"entity": "policy_version", "action": "load", "id": int64(id), "version": p.Version})

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/eligibility"
 	"github.com/wuyuan-forestry/ecocomp/internal/facts"
 	"github.com/wuyuan-forestry/ecocomp/internal/overlay"
@@ -112,8 +113,13 @@ func run(ctx context.Context, pool *pgxpool.Pool, year int, scope string, parcel
 	}
 	sum.EvaluateTime = time.Since(start)
 
-	if _, err := tx.Exec(ctx, `INSERT INTO recompute_run (policy_version_id, year, scope, finished_at, parcels, overlap_rows, lines)
-		VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6)`, int64(vid), year, scope, sum.Parcels, sum.Overlaps, sum.Lines); err != nil {
+	var runID int64
+	if err := tx.QueryRow(ctx, `INSERT INTO recompute_run (policy_version_id, year, scope, finished_at, parcels, overlap_rows, lines)
+		VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6) RETURNING id`, int64(vid), year, scope, sum.Parcels, sum.Overlaps, sum.Lines).Scan(&runID); err != nil {
+		return sum, err
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{Action: "recompute", Entity: "recompute_run", EntityID: fmt.Sprint(runID),
+		Detail: map[string]any{"year": year, "scope": scope, "policy_version": pol.Version, "parcels": sum.Parcels, "lines": sum.Lines}}); err != nil {
 		return sum, err
 	}
 	notice, _ := json.Marshal(map[string]any{"entity": "results", "action": "recompute", "scope": scope, "year": year, "policy_version": pol.Version, "parcels": sum.Parcels})
