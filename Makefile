@@ -12,8 +12,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/ecocomp
 
 # Installs PostGIS when missing (as root on Debian/Ubuntu), starts the project-local cluster
-# unless DATABASE_URL is set, migrates, loads the demo county and the shipped 2026 policy,
-# computes eligibility and subsidies, and serves the map.
+# unless DATABASE_URL is set, migrates, loads the demo county (generating a demonstration key
+# for owners' personal data in .devdb/pii.key) and the shipped 2026 policy, computes eligibility
+# and subsidies, creates one demonstration user per role (printed) and serves the map.
 demo: build
 	@sh .ci/ensure-postgis
 	@if [ -z "$$DATABASE_URL" ]; then ./$(BIN) devdb start >/dev/null; fi
@@ -21,6 +22,7 @@ demo: build
 	./$(BIN) seed demo --parcels $(PARCELS) --seed $(SEED)
 	./$(BIN) policy load --shipped
 	./$(BIN) recompute --year 2026
+	./$(BIN) users demo
 	./$(BIN) serve
 
 # Rebuilds the web map into web/dist/ (committed and embedded by web/embed.go, so `go build`
