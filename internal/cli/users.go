@@ -129,7 +129,7 @@ func (a *App) demoUsers(ctx context.Context, svc *auth.Service) error {
 	fmt.Fprintln(a.Stdout, "demonstration users (sign in on the map; never use these on a real server):")
 	for _, r := range auth.AllRoles {
 		name := "demo-" + strings.ReplaceAll(string(r), "_", "-")
-		pw := "Demo-" + strings.ReplaceAll(string(r), "_", "-") + "-2026"
+		pw := "Wuyuan-" + strings.ReplaceAll(string(r), "_", "-") + "-2026"
 		_, err := svc.CreateUser(ctx, auth.NewUser{Name: name, Display: names[r], Roles: []auth.Role{r}, Password: pw})
 		state := "created"
 		if err != nil {

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/cli"
+	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 )
 
@@ -102,5 +104,29 @@ func TestUsersTokensAndAuditCommands(t *testing.T) {
 	}
 	if _, errs, code = run("audit", "export", "--from", "yesterday", "--to", "2099-12-31"); code != 2 || !strings.Contains(errs, "--from") {
 		t.Errorf("audit export with a bad date: %d %q", code, errs)
+	}
+}
+
+// TestDemoUsers: `users demo` (what make demo runs) creates one user per role whose printed
+// password signs in, and a second run leaves them alone.
+func TestDemoUsers(t *testing.T) {
+	ctx := context.Background()
+	pool, url := pgtest.NewWithURL(t)
+	t.Setenv("DATABASE_URL", url)
+	var out, errb bytes.Buffer
+	if code := cli.Main(ctx, []string{"users", "demo"}, &out, &errb); code != 0 {
+		t.Fatalf("users demo: %d %s", code, errb.String())
+	}
+	m := regexp.MustCompile(`(?m)^\s+finance\s+(demo-finance)\s+password (\S+)\s+\(created\)$`).FindStringSubmatch(out.String())
+	if m == nil || strings.Count(out.String(), "(created)") != 5 {
+		t.Fatalf("users demo printed:\n%s", out.String())
+	}
+	svc := auth.New(pool, config.Config{})
+	if _, p, err := svc.SignIn(ctx, m[1], m[2], "127.0.0.1"); err != nil || !p.Has(auth.Finance) || p.MustChangePassword {
+		t.Errorf("sign in as %s with the printed password: %v (%+v)", m[1], err, p)
+	}
+	out.Reset()
+	if code := cli.Main(ctx, []string{"users", "demo"}, &out, &errb); code != 0 || strings.Count(out.String(), "(exists)") != 5 {
+		t.Errorf("second users demo: %d\n%s", code, out.String())
 	}
 }
