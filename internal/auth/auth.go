@@ -29,7 +29,7 @@ import (
 // Role is what a user may do.
 type Role string
 
-// The roles (API.md). Every role reads; personal data is unmasked only for finance.
+// The roles (README, "Accounts, roles and the audit trail"). Every role reads; personal data is unmasked only for finance.
 const (
 	Viewer      Role = "viewer"       // reads; personal data masked
 	Surveyor    Role = "surveyor"     // imports, dry runs, zone imports, their reports

@@ -55,6 +55,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.tileRoutes(r)
 	s.importRoutes(r)
 	s.sessionRoutes(r)
+	s.ownerRoutes(r)
 	r.Get("/*", staticFiles(web.Dist()).ServeHTTP)
 	s.router = r
 	return s
