@@ -15,6 +15,7 @@ import (
 
 	"github.com/wuyuan-forestry/ecocomp/internal/export"
 	"github.com/wuyuan-forestry/ecocomp/internal/features"
+	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 	"github.com/wuyuan-forestry/ecocomp/internal/subsidy"
 )
 
@@ -123,12 +124,16 @@ func (a *App) exportRoll(ctx context.Context, args []string) error {
 	if *format != "csv" && *format != "xlsx" {
 		return usagef("export subsidy-roll: --format %q is not offered; use csv or xlsx", *format)
 	}
+	kr, err := pii.Load(a.Cfg)
+	if err != nil {
+		return err
+	}
 	pool, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	roll, err := subsidy.LoadRoll(ctx, pool, *year, *township)
+	roll, err := subsidy.LoadRoll(ctx, pool, kr, *year, *township)
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,16 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/demo"
+	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 )
 
 func (a *App) seed(ctx context.Context, args []string) error {
@@ -39,9 +44,13 @@ func (a *App) seedDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	kr, err := a.demoKeyring()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	sum, err := demo.Seed(ctx, pool, demo.Options{
-		Parcels: *parcels, Seed: *seed, Replace: *replace,
+		Parcels: *parcels, Seed: *seed, Replace: *replace, PII: kr,
 		Progress: func(step string) {
 			fmt.Fprintf(a.Stderr, "  %s (%s)\n", step, time.Since(start).Round(100*time.Millisecond))
 		},
@@ -58,10 +67,36 @@ func (a *App) seedDemo(ctx context.Context, args []string) error {
 	return nil
 }
 
+// demoKeyring is the configured key of the owners' personal data. With none configured and the
+// project-local database as the target, it creates <DevDBDir>/pii.key and says so: that is how
+// `make demo` needs nothing else. Elsewhere the operator chooses where a key lives.
+func (a *App) demoKeyring() (*pii.Keyring, error) {
+	kr, err := pii.Load(a.Cfg)
+	if !errors.Is(err, pii.ErrNoKey) || a.Cfg.DatabaseURL != "" || a.Cfg.DevDBDir == "" {
+		return kr, err
+	}
+	path := pii.DevKeyFile(a.Cfg)
+	if err := pii.WriteKeyFile(path); err != nil {
+		return nil, err
+	}
+	shown := path
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			shown = rel
+		}
+	}
+	fmt.Fprintf(a.Stdout, "generated a demonstration PII key in %s (it encrypts the owners' ID numbers and accounts; see docs/pii-keys.md)\n", shown)
+	return pii.Load(a.Cfg)
+}
+
 func (a *App) seedVerify(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("seed verify", flag.ContinueOnError)
 	if err := a.parseFlags(fs, args, "seed verify"); err != nil {
 		return ignoreHelp(err)
+	}
+	kr, err := pii.Load(a.Cfg)
+	if err != nil {
+		return err
 	}
 	pool, err := a.openMigrated(ctx)
 	if err != nil {
@@ -69,7 +104,7 @@ func (a *App) seedVerify(ctx context.Context, args []string) error {
 	}
 	defer pool.Close()
 	start := time.Now()
-	inv, verr := demo.Verify(ctx, pool)
+	inv, verr := demo.Verify(ctx, pool, kr)
 	fmt.Fprintf(a.Stdout, "%+v\nchecked in %s\n", inv, time.Since(start).Round(100*time.Millisecond))
 	return verr
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 )
 
 // Attribute mixes of the demo parcels. Codes are those of code_dictionary scheme '2020'; shares
@@ -101,7 +103,7 @@ func (g *gen) storeParcels() error {
 	}
 	if err := g.exec(`CREATE TEMP TABLE d_pattr (id int, code text, di_lei text, ld_qs text, lm_qs text, sen_lin_lb text,
 		shi_quan_d text, gjgyl_bhdj text, bh_dj text, lin_zhong text, qi_yuan text, you_shi_sz text, ling_zu text, xu_ji text,
-		owner_kind text, owner_idn text) ON COMMIT DROP`); err != nil {
+		owner_kind text, owner_hash bytea) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	i := 0
@@ -112,7 +114,7 @@ func (g *gen) storeParcels() error {
 		return s
 	}
 	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_pattr"}, []string{"id", "code", "di_lei", "ld_qs", "lm_qs", "sen_lin_lb",
-		"shi_quan_d", "gjgyl_bhdj", "bh_dj", "lin_zhong", "qi_yuan", "you_shi_sz", "ling_zu", "xu_ji", "owner_kind", "owner_idn"},
+		"shi_quan_d", "gjgyl_bhdj", "bh_dj", "lin_zhong", "qi_yuan", "you_shi_sz", "ling_zu", "xu_ji", "owner_kind", "owner_hash"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i >= len(attrs) {
 				return nil, nil
@@ -120,7 +122,7 @@ func (g *gen) storeParcels() error {
 			a := attrs[i]
 			i++
 			return []any{int32(a.id), a.code, nz(a.diLei), nz(a.ldQS), nz(a.lmQS), nz(a.senLinLB), nz(a.shiQuanD), nz(a.gjgylBHDJ),
-				nz(a.bhDJ), nz(a.linZhong), nz(a.qiYuan), nz(a.species), nz(a.lingZu), nz(a.xuJi), a.owner.kind, a.owner.idNumber}, nil
+				nz(a.bhDJ), nz(a.linZhong), nz(a.qiYuan), nz(a.species), nz(a.lingZu), nz(a.xuJi), a.owner.kind, a.owner.hash}, nil
 		})); err != nil {
 		return err
 	}
@@ -141,7 +143,7 @@ func (g *gen) storeParcels() error {
 			a.sen_lin_lb, a.shi_quan_d, a.gjgyl_bhdj, a.bh_dj, a.lin_zhong, a.qi_yuan, a.you_shi_sz, a.ling_zu, a.xu_ji::numeric,
 			o.id, true, p.geom, $1::timestamptz, $2
 		FROM d_pattr a JOIN d_parcel4490 p ON p.id = a.id
-		JOIN owner o ON o.demo AND o.kind = a.owner_kind AND o.id_number = a.owner_idn
+		JOIN owner o ON o.demo AND o.kind = a.owner_kind AND o.id_number_hash = a.owner_hash
 		ORDER BY a.code`, validFrom, g.batchID)
 	if err != nil {
 		return err
@@ -415,9 +417,11 @@ func pickStr(r *rand.Rand, vals []string, weights []float64) string {
 	return vals[pick(r, weights)]
 }
 
-// ownerRow is one owner to write; kind + idNumber identify it.
+// ownerRow is one owner to write; kind + idNumber identify it, and in the database kind + hash
+// (the keyed search hash of idNumber, set by writeOwners), since the ID number is encrypted.
 type ownerRow struct {
 	kind, name, idNumber, bank, phone, village string
+	hash                                       []byte
 }
 
 // ownerBook creates owners: the state forest farm, a few enterprises, one collective per
@@ -614,9 +618,16 @@ func (ob *ownerBook) phone() string {
 	return fmt.Sprintf("%s%08d", p, ob.r.IntN(100000000))
 }
 
+// writeOwners stores the owners with their ID numbers, accounts and phones encrypted (random
+// nonces: the ciphertexts differ from run to run, the plaintexts and Checksum do not).
 func (g *gen) writeOwners(ob *ownerBook) error {
-	if err := g.exec(`CREATE TEMP TABLE d_owner (k int, kind text, name text, id_number text, bank_account text, phone text, village_code text) ON COMMIT DROP`); err != nil {
+	if err := g.exec(`CREATE TEMP TABLE d_owner (k int, kind text, name text, id_number_enc bytea, id_number_hash bytea,
+		bank_account_enc bytea, phone_enc bytea, village_code text) ON COMMIT DROP`); err != nil {
 		return err
+	}
+	kr := g.opt.PII
+	for _, o := range ob.rows {
+		o.hash = kr.SearchHash(o.idNumber)
 	}
 	i := 0
 	nz := func(s string) any {
@@ -625,18 +636,31 @@ func (g *gen) writeOwners(ob *ownerBook) error {
 		}
 		return s
 	}
-	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_owner"}, []string{"k", "kind", "name", "id_number", "bank_account", "phone", "village_code"},
+	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_owner"}, []string{"k", "kind", "name", "id_number_enc", "id_number_hash",
+		"bank_account_enc", "phone_enc", "village_code"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i >= len(ob.rows) {
 				return nil, nil
 			}
 			o := ob.rows[i]
 			i++
-			return []any{int32(i), o.kind, o.name, o.idNumber, nz(o.bank), nz(o.phone), nz(o.village)}, nil
+			idn, err := kr.Encrypt(pii.FieldIDNumber, o.idNumber)
+			if err != nil {
+				return nil, err
+			}
+			bank, err := kr.Encrypt(pii.FieldBankAccount, o.bank)
+			if err != nil {
+				return nil, err
+			}
+			phone, err := kr.Encrypt(pii.FieldPhone, o.phone)
+			if err != nil {
+				return nil, err
+			}
+			return []any{int32(i), o.kind, o.name, idn, o.hash, bank, phone, nz(o.village)}, nil
 		})); err != nil {
 		return err
 	}
 	g.sum.Owners = len(ob.rows)
-	return g.exec(`INSERT INTO owner (kind, name, id_number, bank_account, phone, village_code, demo)
-		SELECT kind, name, id_number, bank_account, phone, village_code, true FROM d_owner ORDER BY k`)
+	return g.exec(`INSERT INTO owner (kind, name, id_number_enc, id_number_hash, bank_account_enc, phone_enc, village_code, demo)
+		SELECT kind, name, id_number_enc, id_number_hash, bank_account_enc, phone_enc, village_code, true FROM d_owner ORDER BY k`)
 }

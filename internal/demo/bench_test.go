@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/pii/piitest"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 )
 
@@ -32,12 +33,13 @@ func BenchmarkSeed(b *testing.B) {
 		seedValue = v
 	}
 	ctx := context.Background()
+	kr := piitest.TestKeyring(b)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		pool := pgtest.New(b)
 		b.StartTimer()
 		start := time.Now()
-		sum, err := Seed(ctx, pool, Options{Parcels: n, Seed: seedValue, Progress: func(s string) {
+		sum, err := Seed(ctx, pool, Options{Parcels: n, Seed: seedValue, PII: kr, Progress: func(s string) {
 			b.Logf("%7.1fs %s", time.Since(start).Seconds(), s)
 		}})
 		if err != nil {
@@ -46,7 +48,7 @@ func BenchmarkSeed(b *testing.B) {
 		seedTime := time.Since(start)
 		b.StopTimer()
 		vstart := time.Now()
-		inv, err := Verify(ctx, pool)
+		inv, err := Verify(ctx, pool, kr)
 		b.Logf("seed %d parcels: %s; verify: %s", sum.Parcels, seedTime.Round(time.Millisecond), time.Since(vstart).Round(time.Millisecond))
 		b.Logf("invariants: %+v", inv)
 		if err != nil {

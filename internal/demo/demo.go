@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 )
 
@@ -45,6 +46,8 @@ type Options struct {
 	Seed     int64             // 0 is taken as 1
 	Replace  bool              // delete the county's existing data first
 	Progress func(step string) // may be nil; called with short human lines ("townships: 17")
+	// PII encrypts the owners' ID numbers, accounts and phones (required).
+	PII *pii.Keyring
 }
 
 // Summary counts what Seed wrote (or found, when AlreadyLoaded).
@@ -71,6 +74,9 @@ func (o Options) seedValue() int64 {
 func Seed(ctx context.Context, pool *pgxpool.Pool, opt Options) (Summary, error) {
 	if opt.Parcels < 0 {
 		return Summary{}, fmt.Errorf("demo seed: --parcels must be 0 or more, not %d", opt.Parcels)
+	}
+	if opt.PII == nil {
+		return Summary{}, fmt.Errorf("demo seed: %w", pii.ErrNoKey)
 	}
 	data, err := loadSeedData()
 	if err != nil {

@@ -2,12 +2,15 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/pii"
+	"github.com/wuyuan-forestry/ecocomp/internal/pii/piitest"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 )
 
@@ -15,8 +18,12 @@ import (
 // several compartments' worth of parcels.
 const testParcels = 5000
 
+// seed seeds with opt, encrypting with the test key unless opt.PII says otherwise.
 func seed(t *testing.T, pool *pgxpool.Pool, opt Options) Summary {
 	t.Helper()
+	if opt.PII == nil {
+		opt.PII = piitest.TestKeyring(t)
+	}
 	sum, err := Seed(context.Background(), pool, opt)
 	if err != nil {
 		t.Fatalf("Seed(%+v): %v", opt, err)
@@ -24,9 +31,9 @@ func seed(t *testing.T, pool *pgxpool.Pool, opt Options) Summary {
 	return sum
 }
 
-func checksum(t *testing.T, pool *pgxpool.Pool) string {
+func checksum(t *testing.T, pool *pgxpool.Pool, kr *pii.Keyring) string {
 	t.Helper()
-	s, err := Checksum(context.Background(), pool)
+	s, err := Checksum(context.Background(), pool, kr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +61,7 @@ func townshipGeoms(t *testing.T, pool *pgxpool.Pool) map[string]string {
 
 func TestDemoCounty(t *testing.T) {
 	ctx := context.Background()
-	pool := pgtest.New(t)
+	pool, dbURL := pgtest.NewWithURL(t)
 	var steps []string
 	sum := seed(t, pool, Options{Parcels: testParcels, Seed: 1, Progress: func(s string) { steps = append(steps, s) }})
 	if len(steps) == 0 {
@@ -66,7 +73,8 @@ func TestDemoCounty(t *testing.T) {
 	if sum.Villages < 150 || sum.Villages > 250 {
 		t.Errorf("villages = %d, want 150–250", sum.Villages)
 	}
-	inv, err := Verify(ctx, pool)
+	kr := piitest.TestKeyring(t)
+	inv, err := Verify(ctx, pool, kr)
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -237,7 +245,23 @@ func TestDemoCounty(t *testing.T) {
 		}
 	})
 
-	before := checksum(t, pool)
+	t.Run("a dump shows no ID number, account or phone", func(t *testing.T) {
+		p := demoPlaintexts(t, pool, kr)
+		if len(p.idNumbers) != inv.Owners || len(p.accounts) < inv.Owners/2 || len(p.phones) < inv.Owners/2 {
+			t.Fatalf("%d owners with %d ID numbers, %d accounts, %d phones: the demo should give most of them all three",
+				inv.Owners, len(p.idNumbers), len(p.accounts), len(p.phones))
+		}
+		dump := pgDump(t, pool, dbURL)
+		// The owners are in the dump (names are not encrypted), so a clean grep means something.
+		if !strings.Contains(dump, "COPY public.owner ") || !strings.Contains(dump, p.names[len(p.names)-1]) {
+			t.Fatal("the dump holds no owner rows")
+		}
+		if leaks := findPlaintext(dump, append(p.idNumbers, p.accounts...), p.phones); len(leaks) > 0 {
+			t.Errorf("the dump shows %d of the owners' ID numbers, accounts or phones in clear, e.g. %s", len(leaks), leaks[0])
+		}
+	})
+
+	before := checksum(t, pool, kr)
 	towns := townshipGeoms(t, pool)
 
 	t.Run("rerun reports already loaded", func(t *testing.T) {
@@ -245,7 +269,7 @@ func TestDemoCounty(t *testing.T) {
 		if !again.AlreadyLoaded || again.Parcels != testParcels {
 			t.Errorf("rerun summary = %+v, want AlreadyLoaded with %d parcels", again, testParcels)
 		}
-		if after := checksum(t, pool); after != before {
+		if after := checksum(t, pool, kr); after != before {
 			t.Errorf("rerun changed the data: checksum %s → %s", before, after)
 		}
 		var batches int
@@ -258,7 +282,7 @@ func TestDemoCounty(t *testing.T) {
 	})
 
 	t.Run("other options need --replace", func(t *testing.T) {
-		_, err := Seed(ctx, pool, Options{Parcels: 0, Seed: 1})
+		_, err := Seed(ctx, pool, Options{Parcels: 0, Seed: 1, PII: kr})
 		if err == nil {
 			t.Fatal("seeding other options over an existing county succeeded")
 		}
@@ -266,7 +290,7 @@ func TestDemoCounty(t *testing.T) {
 		if !strings.Contains(msg, "--replace") || !strings.Contains(msg, "361130") || !strings.Contains(msg, Options{Seed: 1, Parcels: testParcels}.Source()) || strings.Contains(msg, "\n") {
 			t.Errorf("error = %q, want one line naming the county, what it holds and --replace", msg)
 		}
-		if after := checksum(t, pool); after != before {
+		if after := checksum(t, pool, kr); after != before {
 			t.Error("the refused seed changed the data")
 		}
 	})
@@ -285,24 +309,29 @@ func TestDemoCounty(t *testing.T) {
 				t.Errorf("township %s geometry changed between --parcels %d and --parcels 0", code, testParcels)
 			}
 		}
-		if _, err := Verify(ctx, pool); err != nil {
+		if _, err := Verify(ctx, pool, kr); err != nil {
 			t.Errorf("Verify after replace: %v", err)
 		}
 	})
-	noParcels := checksum(t, pool)
+	noParcels := checksum(t, pool, kr)
 
 	t.Run("determinism", func(t *testing.T) {
+		// Another key seals other ciphertexts around the same data: the checksum is of the data.
+		otherKey := piitest.Keyring(t, piitest.OtherKey)
 		other := pgtest.New(t)
-		seed(t, other, Options{Parcels: testParcels, Seed: 1})
-		if got := checksum(t, other); got != before {
-			t.Errorf("same seed and parcels gave checksum %s, want %s", got, before)
+		seed(t, other, Options{Parcels: testParcels, Seed: 1, PII: otherKey})
+		if got := checksum(t, other, otherKey); got != before {
+			t.Errorf("same seed and parcels (under another key) gave checksum %s, want %s", got, before)
+		}
+		if _, err := Checksum(ctx, other, kr); !errors.Is(err, pii.ErrUnknownKey) {
+			t.Errorf("Checksum with the wrong key: %v; want an unknown-key error", err)
 		}
 		third := pgtest.New(t)
 		seed(t, third, Options{Parcels: 0, Seed: 2})
-		if got := checksum(t, third); got == noParcels {
+		if got := checksum(t, third, kr); got == noParcels {
 			t.Error("seed 2 gave the same data as seed 1")
 		}
-		if _, err := Verify(ctx, third); err != nil {
+		if _, err := Verify(ctx, third, kr); err != nil {
 			t.Errorf("Verify seed 2: %v", err)
 		}
 	})

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 )
 
 // Invariants are the measured properties of the demo county that tests and the benchmark
@@ -69,9 +71,13 @@ var townshipNames = []string{"蚺城街道", "紫阳镇", "清华镇", "秋口�
 	"溪头乡", "段莘乡", "浙源乡", "沱川乡", "大鄣山乡", "珍珠山乡"}
 
 // Verify measures the demo county and checks every invariant of the generator. It returns the
-// measurements and, when any invariant fails, an error listing each failure.
-func Verify(ctx context.Context, pool *pgxpool.Pool) (Invariants, error) {
+// measurements and, when any invariant fails, an error listing each failure. kr decrypts the
+// owners' ID numbers for their check characters.
+func Verify(ctx context.Context, pool *pgxpool.Pool, kr *pii.Keyring) (Invariants, error) {
 	var inv Invariants
+	if kr == nil {
+		return inv, fmt.Errorf("demo verify: %w", pii.ErrNoKey)
+	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return inv, oneLine("demo verify", err)
@@ -202,15 +208,20 @@ func Verify(ctx context.Context, pool *pgxpool.Pool) (Invariants, error) {
 			inv.CategoryShare[k] = v
 		}
 		rows.Close()
-		ids, err := conn.Query(ctx, `SELECT id_number FROM owner WHERE demo AND kind = 'individual' ORDER BY id`)
+		ids, err := conn.Query(ctx, `SELECT id_number_enc FROM owner WHERE demo AND kind = 'individual' ORDER BY id`)
 		if err != nil {
 			return inv, oneLine("demo verify", err)
 		}
 		for ids.Next() {
-			var s string
-			if err := ids.Scan(&s); err != nil {
+			var ct []byte
+			if err := ids.Scan(&ct); err != nil {
 				ids.Close()
 				return inv, oneLine("demo verify", err)
+			}
+			s, err := kr.Decrypt(pii.FieldIDNumber, ct)
+			if err != nil {
+				ids.Close()
+				return inv, fmt.Errorf("demo verify: %w", err)
 			}
 			if !validID(s) {
 				inv.BadIDNumbers++
@@ -303,9 +314,22 @@ func validID(s string) bool {
 // Checksum is an md5 over every seeded row of the county — admin units, protected areas, zones,
 // owners and current parcels with their codes, attributes and ST_AsBinary(geom) — in a fixed
 // order and without surrogate ids or timestamps, so two databases seeded alike compare equal.
-func Checksum(ctx context.Context, pool *pgxpool.Pool) (string, error) {
+// Owners' personal data enters as plaintext, decrypted with kr: the ciphertexts differ from run
+// to run (random nonces) and from key to key, the data does not.
+func Checksum(ctx context.Context, pool *pgxpool.Pool, kr *pii.Keyring) (string, error) {
+	if kr == nil {
+		return "", fmt.Errorf("demo checksum: %w", pii.ErrNoKey)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return "", oneLine("demo checksum", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := decryptedOwners(ctx, tx, kr); err != nil {
+		return "", err
+	}
 	var sum string
-	err := pool.QueryRow(ctx, `SELECT md5(coalesce(string_agg(h, '' ORDER BY s, k COLLATE "C"), '')) FROM (
+	err = tx.QueryRow(ctx, `SELECT md5(coalesce(string_agg(h, '' ORDER BY s, k COLLATE "C"), '')) FROM (
 		SELECT 1 AS s, code AS k, md5(concat_ws('|', code, level, name, parent_code, demo, md5(ST_AsBinary(geom)))) AS h
 			FROM admin_unit WHERE left(code, 6) = '361130'
 		UNION ALL
@@ -314,16 +338,64 @@ func Checksum(ctx context.Context, pool *pgxpool.Pool) (string, error) {
 		SELECT 3, a.name || '|' || z.site || '|' || z.zone_kind, md5(concat_ws('|', a.name, z.area_kind, z.zone_kind, z.site, z.name, z.demo, md5(ST_AsBinary(z.geom))))
 			FROM zone z JOIN protected_area a ON a.id = z.area_id WHERE a.name IN ($1, $2)
 		UNION ALL
-		SELECT 4, kind || '|' || coalesce(id_number, '') || '|' || name, md5(concat_ws('|', kind, name, id_number, bank_account, phone, village_code, demo))
-			FROM owner WHERE demo
+		SELECT 4, o.kind || '|' || coalesce(d.id_number, '') || '|' || o.name,
+				md5(concat_ws('|', o.kind, o.name, d.id_number, d.bank_account, d.phone, o.village_code, o.demo))
+			FROM owner o JOIN d_owner_plain d ON d.id = o.id WHERE o.demo
 		UNION ALL
 		SELECT 5, p.code, md5(concat_ws('|', p.code, p.mian_ji, p.code_scheme, p.di_lei, p.ld_qs, p.lm_qs, p.sen_lin_lb, p.shi_quan_d, p.gjgyl_bhdj,
-				p.bh_dj, p.lin_zhong, p.qi_yuan, p.you_shi_sz, p.ling_zu, p.xu_ji, o.kind, o.id_number, p.demo, p.valid_from AT TIME ZONE 'UTC',
+				p.bh_dj, p.lin_zhong, p.qi_yuan, p.you_shi_sz, p.ling_zu, p.xu_ji, o.kind, d.id_number, p.demo, p.valid_from AT TIME ZONE 'UTC',
 				md5(ST_AsBinary(p.geom))))
-			FROM parcel p LEFT JOIN owner o ON o.id = p.owner_id WHERE p.xian = '361130' AND p.valid_to IS NULL
+			FROM parcel p LEFT JOIN owner o ON o.id = p.owner_id LEFT JOIN d_owner_plain d ON d.id = o.id
+			WHERE p.xian = '361130' AND p.valid_to IS NULL
 	) rows`, ReserveName, WetlandName).Scan(&sum)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return "", oneLine("demo checksum", err)
 	}
 	return sum, nil
+}
+
+// decryptedOwners fills the temporary table d_owner_plain, dropped with tx, with the decrypted
+// personal data of the owners Checksum reads: demo owners and owners of the county's parcels.
+func decryptedOwners(ctx context.Context, tx pgx.Tx, kr *pii.Keyring) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE d_owner_plain (id bigint PRIMARY KEY, id_number text, bank_account text, phone text) ON COMMIT DROP`); err != nil {
+		return oneLine("demo checksum", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT o.id, o.id_number_enc, o.bank_account_enc, o.phone_enc FROM owner o
+		WHERE o.demo OR o.id IN (SELECT owner_id FROM parcel WHERE xian = '361130' AND valid_to IS NULL) ORDER BY o.id`)
+	if err != nil {
+		return oneLine("demo checksum", err)
+	}
+	var plain [][]any
+	for rows.Next() {
+		var id int64
+		var idn, bank, phone []byte
+		if err := rows.Scan(&id, &idn, &bank, &phone); err != nil {
+			rows.Close()
+			return oneLine("demo checksum", err)
+		}
+		row := []any{id, nil, nil, nil}
+		for i, c := range []struct {
+			field string
+			ct    []byte
+		}{{pii.FieldIDNumber, idn}, {pii.FieldBankAccount, bank}, {pii.FieldPhone, phone}} {
+			if c.ct == nil {
+				continue
+			}
+			s, err := kr.Decrypt(c.field, c.ct)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("demo checksum: owner %d: %w", id, err)
+			}
+			row[1+i] = s
+		}
+		plain = append(plain, row)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return oneLine("demo checksum", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"d_owner_plain"}, []string{"id", "id_number", "bank_account", "phone"}, pgx.CopyFromRows(plain)); err != nil {
+		return oneLine("demo checksum", err)
+	}
+	return nil
 }

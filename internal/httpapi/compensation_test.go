@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/owners"
 	"github.com/wuyuan-forestry/ecocomp/internal/policy"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
@@ -35,14 +36,18 @@ func gk(x0, y0, x1, y1 int) string {
 func loadCompensation(t *testing.T, pool *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
-	sql := `
+	units := `
 INSERT INTO admin_unit (code, level, name, parent_code, geom) VALUES
  ('361130', 'county', '婺源县', NULL, ` + gk(-3000, -3000, 9000, 3000) + `),
  ('361130100', 'township', '紫阳镇', '361130', ` + gk(-3000, -3000, 9000, 3000) + `),
- ('361130100001', 'village', '测试村', '361130100', ` + gk(-3000, -3000, 9000, 3000) + `);
-INSERT INTO owner (kind, name, id_number, bank_account, village_code) VALUES
- ('individual', '张三丰', '361130199001011234', '6217001234567890123', '361130100001'),
- ('collective', '测试村村民委员会', NULL, '6217009999999990000', '361130100001');
+ ('361130100001', 'village', '测试村', '361130100', ` + gk(-3000, -3000, 9000, 3000) + `);`
+	if _, err := pool.Exec(ctx, units); err != nil {
+		t.Fatalf("load compensation fixture: %v", err)
+	}
+	// Owners 1 and 2, their personal data encrypted under the test key (piitest.Key).
+	insertOwner(t, pool, owners.Owner{Kind: "individual", Name: "张三丰", IDNumber: "361130199001011234", BankAccount: "6217001234567890123", VillageCode: "361130100001"})
+	insertOwner(t, pool, owners.Owner{Kind: "collective", Name: "测试村村民委员会", BankAccount: "6217009999999990000", VillageCode: "361130100001"})
+	sql := `
 INSERT INTO protected_area (name, area_kind, level) VALUES ('测试自然保护区', 'nature_reserve', 'national'), ('测试湿地公园', 'wetland_park', 'national');
 INSERT INTO zone (area_id, area_kind, zone_kind, site, name, geom)
  SELECT id, 'nature_reserve', 'core', '1', '核心区', ` + gk(-1000, -1000, 100, 1000) + ` FROM protected_area WHERE name = '测试自然保护区'
@@ -89,7 +94,7 @@ func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)
-	ts := newServer(t, pool)
+	ts := newPIIServer(t, pool, discardLogger(), "")
 
 	sum, err := recompute.All(ctx, pool, 2026)
 	if err != nil {
@@ -194,7 +199,7 @@ func TestAuthorisedRollShowsOwners(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := discardLogger()
-	ts := newServerWithToken(t, pool, log, "s3cret")
+	ts := newPIIServer(t, pool, log, "s3cret")
 	for _, tc := range []struct {
 		auth   string
 		unmask bool

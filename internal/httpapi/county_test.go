@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/demo"
+	"github.com/wuyuan-forestry/ecocomp/internal/pii/piitest"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestSeededCounty(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 1200, Seed: 7}); err != nil {
+	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 1200, Seed: 7, PII: piitest.TestKeyring(t)}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	ts := newServer(t, pool)

@@ -17,6 +17,7 @@ import (
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/demo"
 	"github.com/wuyuan-forestry/ecocomp/internal/httpapi"
+	"github.com/wuyuan-forestry/ecocomp/internal/pii/piitest"
 	"github.com/wuyuan-forestry/ecocomp/internal/policy"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
@@ -58,7 +59,7 @@ func TestWebMapInBrowser(t *testing.T) {
 
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 1500, Seed: 3}); err != nil {
+	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 1500, Seed: 3, PII: piitest.TestKeyring(t)}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	if _, err := policy.LoadShipped(ctx, pool); err != nil {

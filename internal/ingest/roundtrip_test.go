@@ -16,6 +16,7 @@ import (
 	"github.com/wuyuan-forestry/ecocomp/internal/export"
 	"github.com/wuyuan-forestry/ecocomp/internal/features"
 	"github.com/wuyuan-forestry/ecocomp/internal/ingest"
+	"github.com/wuyuan-forestry/ecocomp/internal/pii/piitest"
 	"github.com/wuyuan-forestry/ecocomp/internal/policy"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
@@ -46,7 +47,7 @@ type geoCollection struct {
 func TestRoundTripThroughExport(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 300, Seed: 7}); err != nil {
+	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 300, Seed: 7, PII: piitest.TestKeyring(t)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := policy.LoadShipped(ctx, pool); err != nil {

@@ -3,6 +3,7 @@ package subsidy
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 	"github.com/wuyuan-forestry/ecocomp/internal/policy"
 )
 
@@ -62,8 +64,12 @@ type Querier interface {
 }
 
 // LoadRoll builds the roll of year from the subsidy lines of the latest full recompute for that
-// year, for one township (code or name) or, when township is empty, the whole county.
-func LoadRoll(ctx context.Context, db Querier, year int, township string) (*Roll, error) {
+// year, for one township (code or name) or, when township is empty, the whole county. kr
+// decrypts the owners' ID numbers and accounts; the roll holds them in clear until Mask.
+func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, township string) (*Roll, error) {
+	if kr == nil {
+		return nil, apperr.Wrap(apperr.Unavailable, pii.ErrNoKey, "owners' ID numbers and accounts are encrypted and no key is configured: the administrator must set ECOCOMP_PII_KEY or ECOCOMP_PII_KEY_FILE (docs/pii-keys.md)")
+	}
 	r := &Roll{Year: year, Township: township, Rows: []RollRow{}, Villages: []Subtotal{}, Townships: []Subtotal{},
 		Note: "amounts are the sums of the parcel subsidy lines; owners, villages and parcels marked demo are demonstration data (演示数据)"}
 	var vid int64
@@ -86,7 +92,7 @@ func LoadRoll(ctx context.Context, db Querier, year int, township string) (*Roll
 	}
 	rows, err := db.Query(ctx, `
 		SELECT p.township_code, coalesce(tw.name, ''), p.village_code, coalesce(vi.name, ''),
-		       coalesce(o.name, '（无权利人记录）'), coalesce(o.kind, ''), coalesce(o.id_number, ''), coalesce(o.bank_account, ''),
+		       coalesce(o.name, '（无权利人记录）'), coalesce(o.kind, ''), o.id_number_enc, o.bank_account_enc,
 		       s.program, s.program_name, count(DISTINCT s.parcel_id), sum(s.area_centimu), sum(s.amount_fen), count(*)
 		FROM subsidy_line s
 		JOIN parcel p ON p.id = s.parcel_id AND p.valid_to IS NULL
@@ -103,17 +109,33 @@ func LoadRoll(ctx context.Context, db Querier, year int, township string) (*Roll
 	defer rows.Close()
 	for rows.Next() {
 		var row RollRow
+		var idn, account []byte
 		var area, amount int64
 		var lines int
 		if err := rows.Scan(&row.TownshipCode, &row.Township, &row.VillageCode, &row.Village, &row.Owner, &row.OwnerKind,
-			&row.IDNumber, &row.Account, &row.Program, &row.ProgramName, &row.Parcels, &area, &amount, &lines); err != nil {
+			&idn, &account, &row.Program, &row.ProgramName, &row.Parcels, &area, &amount, &lines); err != nil {
 			return nil, err
+		}
+		if row.IDNumber, err = kr.Decrypt(pii.FieldIDNumber, idn); err == nil {
+			row.Account, err = kr.Decrypt(pii.FieldBankAccount, account)
+		}
+		if err != nil {
+			return nil, decryptFailed(err)
 		}
 		row.AreaMu, row.Amount = CentiMu(area), policy.Fen(amount)
 		r.Lines += lines
 		r.add(row)
 	}
 	return r, rows.Err()
+}
+
+// decryptFailed words a decryption failure for the user: a wrong or missing key is the
+// administrator's to fix; a ciphertext that does not authenticate has been altered.
+func decryptFailed(err error) error {
+	if errors.Is(err, pii.ErrUnknownKey) {
+		return apperr.Wrap(apperr.Unavailable, err, "owners' ID numbers and accounts were encrypted with a key this server does not have: the administrator must configure that key in ECOCOMP_PII_KEY (docs/pii-keys.md)")
+	}
+	return apperr.Wrap(apperr.Internal, err, "an owner's encrypted ID number or account does not decrypt (altered in the database?); it has been logged")
 }
 
 func (r *Roll) add(row RollRow) {
