@@ -160,6 +160,20 @@ func TestImportUpload(t *testing.T) {
 	if j := waitJob(t, ts.URL, accepted.Href, breakGlass); j.Status != "imported" {
 		t.Errorf("the break-glass token reads job status %q; want imported", j.Status)
 	}
+	// The break-glass token may do anything, and is recorded as itself.
+	resp, body = postUpload(t, ts.URL, breakGlass, "check.geojson", good, map[string]string{"dry_run": "true", "full": "true"})
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("break-glass full dry run: %d %s", resp.StatusCode, body)
+	}
+	var glassJob importJob
+	_ = json.Unmarshal(body, &glassJob)
+	if j := waitJob(t, ts.URL, glassJob.Href, breakGlass); j.Status != "dry_run" {
+		t.Errorf("break-glass dry run ended %q", j.Status)
+	}
+	var glass int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_kind = 'break_glass' AND action IN ('import.submit', 'import')`).Scan(&glass); err != nil || glass != 2 {
+		t.Errorf("%d audit rows by the break-glass token (%v); want 2 (the submission and the dry run's outcome)", glass, err)
+	}
 	// The refusals and the upload are on the record, with who did them.
 	var refused, submitted int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'http.refused' AND outcome = 'denied'),
