@@ -161,7 +161,7 @@ func TestRollNeedsTheRightKey(t *testing.T) {
 		detail string
 	}{
 		{"no key", "", "no usable key: the administrator must set ECOCOMP_PII_KEY"},
-		{"another key", piitest.OtherKey, "encrypted with a key this server does not have"},
+		{"another key", piitest.OtherKey, "encrypted with a key that is not configured here"},
 		{"malformed key", "not-a-key", "no usable key: the administrator must set ECOCOMP_PII_KEY"},
 	}
 	for _, tc := range tests {

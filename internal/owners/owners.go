@@ -137,7 +137,7 @@ func decrypt(kr *pii.Keyring, o *Owner, idn, bank, phone []byte) error {
 func decryptFailed(id int64, err error) error {
 	if errors.Is(err, pii.ErrUnknownKey) {
 		return apperr.Wrap(apperr.Unavailable, fmt.Errorf("owner %d: %w", id, err),
-			"owners' personal data was encrypted with a key this server does not have: the administrator must configure that key in ECOCOMP_PII_KEY (docs/pii-keys.md)")
+			"owners' personal data was encrypted with a key that is not configured here: the administrator must add that key to ECOCOMP_PII_KEY (docs/pii-keys.md)")
 	}
 	return apperr.Wrap(apperr.Internal, fmt.Errorf("owner %d: %w", id, err),
 		"an owner's encrypted personal data does not decrypt (altered in the database?); it has been logged")

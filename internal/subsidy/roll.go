@@ -133,7 +133,7 @@ func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, townsh
 // administrator's to fix; a ciphertext that does not authenticate has been altered.
 func decryptFailed(err error) error {
 	if errors.Is(err, pii.ErrUnknownKey) {
-		return apperr.Wrap(apperr.Unavailable, err, "owners' ID numbers and accounts were encrypted with a key this server does not have: the administrator must configure that key in ECOCOMP_PII_KEY (docs/pii-keys.md)")
+		return apperr.Wrap(apperr.Unavailable, err, "owners' ID numbers and accounts were encrypted with a key that is not configured here: the administrator must add that key to ECOCOMP_PII_KEY (docs/pii-keys.md)")
 	}
 	return apperr.Wrap(apperr.Internal, err, "an owner's encrypted ID number or account does not decrypt (altered in the database?); it has been logged")
 }
