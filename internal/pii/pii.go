@@ -116,7 +116,7 @@ func Parse(text, source string) (*Keyring, error) {
 		return nil, fmt.Errorf("%s holds no key; create one with `ecocomp pii keygen`", source)
 	}
 	kr := &Keyring{}
-	seen := map[[idSize]byte]bool{}
+	seen := map[[idSize]byte]string{} // key id → the key
 	for i, s := range encoded {
 		raw, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
@@ -129,10 +129,14 @@ func Parse(text, source string) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: key %d: %v", source, i+1, err)
 		}
-		if seen[k.id] {
-			continue // the same key listed twice changes nothing
+		if prev, ok := seen[k.id]; ok {
+			if prev == string(raw) {
+				continue // the same key listed twice changes nothing
+			}
+			// Two keys with one id (a chance of 1 in 2³²): ciphertexts could not tell them apart.
+			return nil, fmt.Errorf("%s: key %d has the id of an earlier key; generate another with `ecocomp pii keygen`", source, i+1)
 		}
-		seen[k.id] = true
+		seen[k.id] = string(raw)
 		kr.keys = append(kr.keys, k)
 	}
 	return kr, nil
