@@ -2,7 +2,9 @@ package pii_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -271,5 +273,25 @@ func TestKeyFiles(t *testing.T) {
 	}
 	if a, b := pii.Generate(), pii.Generate(); a == b || len(a) != 44 {
 		t.Errorf("Generate gave %q and %q; want two different 44-character keys", a, b)
+	}
+}
+
+func TestKeysSharingAnIDAreRefused(t *testing.T) {
+	// Two keys whose SHA-256 share the first 4 bytes (the id): a birthday search, ~2¹⁶ keys.
+	seen := map[[4]byte][]byte{}
+	var a, b []byte
+	for i := uint64(0); a == nil; i++ {
+		raw := sha256.Sum256(binary.BigEndian.AppendUint64(nil, i))
+		sum := sha256.Sum256(raw[:])
+		id := [4]byte(sum[:4])
+		if prev, ok := seen[id]; ok {
+			a, b = prev, raw[:]
+		}
+		seen[id] = raw[:]
+	}
+	enc := base64.StdEncoding.EncodeToString
+	_, err := pii.Parse(enc(a)+","+enc(b), "ECOCOMP_PII_KEY")
+	if err == nil || !strings.Contains(err.Error(), "key 2 has the id of an earlier key") {
+		t.Errorf("Parse of two keys with one id: %v; want a refusal", err)
 	}
 }
