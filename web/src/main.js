@@ -1,18 +1,24 @@
 // The ecocomp web map: MapLibre GL JS over the server's vector tiles, a parcel panel, a zone check
-// on a drawn footprint (terra-draw) and GeoJSON export. Every asset comes from the ecocomp binary.
+// on a drawn footprint (terra-draw), GeoJSON export, the subsidy roll and (for surveyors) imports.
+// Every asset comes from the ecocomp binary. Accounts (auth.js): on load GET /api/v1/me; without a
+// session the map is shown when the server reads anonymously, else the sign-in page.
 //
-// Test hooks: window.ecocompMap (the maplibre Map), window.ecocomp (map, draw, config, ready),
-// body[data-map-state] loading | ready | error, and data-state on #panel, #search, #zonecheck, #export.
+// Test hooks: window.ecocompMap (the maplibre Map), window.ecocomp (map, draw, config, ready, session),
+// body[data-map-state] loading | ready | error, body[data-auth] and body[data-view] (auth.js), and
+// data-state on #panel, #search, #zonecheck, #export, #roll, #roll-view and #import.
 
 import { Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import { TerraDraw, TerraDrawPolygonMode } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 
-import { getJSON, postJSON, request, enc } from './api.js';
+import { getJSON, postJSON, request, onAuthLost } from './api.js';
 import { h, $, fmt, fmtBytes } from './dom.js';
 import { t, setLang, getLang, applyStatic, activities, activityLabel, zoneKindLabel, areaKindLabel, verdictLabel, statusLabel } from './i18n.js';
 import { buildStyle, GROUPS, TILE_LAYERS, ZONE_COLORS, ZONE_LEGEND, STATUS_COLORS } from './style.js';
 import { initPanel, showAt, showCode, rerenderPanel } from './panel.js';
+import { initAuth, session, can, loadMe, signOut, showSignIn, showPassword, setView, renderAccount, rerenderAuth } from './auth.js';
+import { initRoll, setRollYear, setRollTownships, resetRoll, rerenderRoll } from './roll.js';
+import { initImport, resetImport, rerenderImport } from './imports.js';
 
 // The worker is copied beside the bundle by build.mjs (as .js, a MIME type every server knows).
 setWorkerUrl(new URL('./maplibre-gl-worker.js', import.meta.url).href);
@@ -25,10 +31,11 @@ const DEFAULT_CONFIG = {
   demo: true,
 };
 
-const app = { map: null, draw: null, config: DEFAULT_CONFIG, townships: new Map() };
+const app = { map: null, draw: null, config: DEFAULT_CONFIG, townships: new Map(), session };
 window.ecocomp = app;
 
-function banner(message) {
+// banner shows a message above the map: an error (kind 'error') or a notice ('info').
+function banner(message, kind = 'error') {
   const el = $('#banner');
   if (!message) {
     el.hidden = true;
@@ -36,6 +43,8 @@ function banner(message) {
     return;
   }
   el.hidden = false;
+  el.className = kind;
+  el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   el.replaceChildren(h('span', null, message), h('button', { type: 'button', class: 'link', onclick: () => banner('') }, '×'));
 }
 
@@ -57,6 +66,9 @@ function initLang() {
     renderTownships();
     rerenderPanel();
     renderZoneCheck();
+    rerenderAuth();
+    rerenderRoll();
+    rerenderImport();
   });
 }
 
@@ -82,15 +94,17 @@ async function tileSource(layer) {
   }
 }
 
-async function initMap() {
+// initMap builds the map once; config is the map configuration when the caller already read it.
+async function initMap(loaded) {
   const body = document.body;
   let config = DEFAULT_CONFIG;
   try {
-    config = { ...DEFAULT_CONFIG, ...(await getJSON('/api/v1/map-config')) };
+    config = { ...DEFAULT_CONFIG, ...(loaded || await getJSON('/api/v1/map-config')) };
   } catch (e) {
     banner(e.message);
   }
   app.config = config;
+  setRollYear(config.year);
   $('#demo-note').hidden = config.demo === false;
 
   const entries = await Promise.all(TILE_LAYERS.map(async (l) => [l, await tileSource(l)]));
@@ -416,11 +430,13 @@ function renderTownships() {
   const sel = $('#ex-township');
   const current = sel.value;
   const opts = [h('option', { value: '' }, t('ex.all'))];
-  for (const [code, name] of [...app.townships].sort((a, b) => a[0].localeCompare(b[0]))) {
+  const sorted = [...app.townships].sort((a, b) => a[0].localeCompare(b[0]));
+  for (const [code, name] of sorted) {
     opts.push(h('option', { value: code, selected: code === current }, `${name}（${code}）`));
   }
   sel.replaceChildren(...opts);
   sel.value = current && app.townships.has(current) ? current : '';
+  setRollTownships(sorted);
 }
 
 function exportURL() {
@@ -475,6 +491,138 @@ function initExport() {
   });
 }
 
+// ---------- accounts ----------
+
+let mapStarted = false;
+
+// enterMap shows the map, building it the first time.
+function enterMap(config) {
+  setView('map');
+  if (mapStarted) {
+    if (app.map) app.map.resize();
+    return;
+  }
+  mapStarted = true;
+  initMap(config).catch((e) => {
+    console.error(e);
+    document.body.dataset.mapState = 'error';
+    banner(e.message);
+  });
+}
+
+// applyRoles shows the panels the user's roles allow (the server enforces them anyway).
+function applyRoles() {
+  $('#import').hidden = !can('import');
+}
+
+// forget drops what the previous user saw that others may not: the roll (maybe unmasked) and
+// the import report. An open roll is read again as the new user when reopen is set.
+function forget(reopen) {
+  resetRoll({ reopen });
+  resetImport();
+}
+
+// signedIn takes the user that GET /api/v1/me or a sign-in answered.
+async function signedIn(me, { passwordChanged = false } = {}) {
+  const changed = !session.user || session.user.name !== me.name;
+  session.user = me;
+  renderAccount();
+  applyRoles();
+  if (me.must_change_password) {
+    forget(false);
+    showPassword(true);
+    return;
+  }
+  if (changed) forget(true);
+  if (passwordChanged) banner(t('pw.done'), 'info');
+  else if ($('#banner').className === 'info') banner('');
+  enterMap();
+}
+
+// anonymous decides what a visitor without a session sees: the map when the server reads
+// anonymously (viewer level), else the sign-in page.
+async function anonymous(notice = '') {
+  session.user = null;
+  applyRoles();
+  let config;
+  try {
+    config = await getJSON('/api/v1/map-config', { auth: false });
+    session.publicRead = true;
+  } catch (e) {
+    if (e.status === 401) {
+      session.publicRead = false;
+      renderAccount();
+      showSignIn(notice);
+      return;
+    }
+    banner(e.message); // the server is unreachable or failing: the map says so as before
+  }
+  renderAccount();
+  enterMap(config);
+}
+
+async function doSignOut() {
+  try {
+    await signOut();
+  } catch (e) {
+    if (e.status !== 401) {
+      banner(e.message);
+      return;
+    }
+  }
+  session.user = null;
+  forget(false);
+  await anonymous();
+  if (document.body.dataset.view === 'map') banner(t('auth.signedout'), 'info');
+}
+
+// recheckSession asks who we are and shows what fits. It runs on a 401 (the session ended or the
+// server stopped anonymous reading), when the tab comes back into view, and when finance gets a
+// masked roll it did not ask for: on a server that reads anonymously an ended session is served
+// as a visitor, without a 401.
+let checking = false;
+async function recheckSession() {
+  if (checking) return;
+  checking = true;
+  try {
+    const me = await loadMe();
+    if (me && session.user && me.name === session.user.name) {
+      session.user = me;
+      renderAccount();
+      if (me.must_change_password && document.body.dataset.view !== 'password') showPassword(true);
+      return;
+    }
+    if (me) {
+      await signedIn(me);
+      return;
+    }
+    const had = !!session.user;
+    session.user = null;
+    forget(false);
+    await anonymous(had ? t('auth.expired') : '');
+    if (had && document.body.dataset.view === 'map') banner(t('auth.expired'));
+  } catch (e) {
+    console.warn('checking the session:', e.message);
+  } finally {
+    checking = false;
+  }
+}
+
+async function boot() {
+  let me;
+  try {
+    me = await loadMe();
+  } catch (e) {
+    // The server cannot be reached (or answers no accounts): show the map, which says why.
+    banner(e.message);
+    renderAccount();
+    enterMap();
+    return;
+  }
+  if (me) await signedIn(me);
+  else await anonymous();
+}
+
 // ---------- start ----------
 
 initLang();
@@ -482,8 +630,15 @@ renderLegend();
 initSearch();
 initZoneCheck();
 initExport();
-initMap().catch((e) => {
-  console.error(e);
-  document.body.dataset.mapState = 'error';
-  banner(e.message);
+initRoll({ year: DEFAULT_CONFIG.year, onUnexpectedMask: recheckSession });
+initImport();
+initAuth({
+  onSignedIn: (me, opts) => signedIn(me, opts),
+  onCancel: () => (session.user ? enterMap() : anonymous()),
+  onSignOut: doSignOut,
 });
+onAuthLost(recheckSession);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && session.user) recheckSession();
+});
+boot();
