@@ -58,6 +58,8 @@ Commands:
                                 API tokens for scripts, QGIS and GDAL (shown once, stored hashed)
   audit verify | export --from DATE --to DATE [--format csv|jsonl]
                                 check the audit trail's hash chain; export it for the archive
+  pii keygen [-o FILE] | pii rotate
+                                the key of owners' encrypted personal data (docs/pii-keys.md)
 
 Environment: DATABASE_URL (wins over devdb), ECOCOMP_ADDR, ECOCOMP_ADMIN_TOKEN, ECOCOMP_PUBLIC_READ,
 ECOCOMP_PII_KEY, ECOCOMP_DEVDB_DIR; the README lists them all.
@@ -111,6 +113,8 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return a.tokens(ctx, args[1:])
 	case "audit":
 		return a.audit(ctx, args[1:])
+	case "pii":
+		return a.pii(ctx, args[1:])
 	}
 	return usagef("unknown command %q; run `ecocomp help` for the list", args[0])
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 )
 
@@ -209,6 +210,10 @@ func Rotate(ctx context.Context, pool *pgxpool.Pool, kr *pii.Keyring) (RotateSum
 	}
 	if int(tag.RowsAffected()) != len(sealed) {
 		return sum, fmt.Errorf("rotate: updated %d of %d owners", tag.RowsAffected(), len(sealed))
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{Action: "pii.rotate", Entity: "owner",
+		Detail: map[string]any{"owners": len(sealed), "older": sum.Older, "key": sum.Key}}); err != nil {
+		return sum, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return sum, err

@@ -202,4 +202,9 @@ func TestRotate(t *testing.T) {
 	if !errors.Is(err, pii.ErrUnknownKey) || apperr.CodeOf(err) != apperr.Unavailable {
 		t.Errorf("rotate with a keyring lacking the key: %v; want an unavailable unknown-key error", err)
 	}
+	// Each completed rotation is on the audit trail; the refused one left nothing.
+	var rotations int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'pii.rotate' AND entity = 'owner'`).Scan(&rotations); err != nil || rotations != 2 {
+		t.Errorf("%d rotations audited (%v); want 2", rotations, err)
+	}
 }

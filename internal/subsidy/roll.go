@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
@@ -161,40 +160,12 @@ func (r *Roll) Mask() {
 	r.Masked = true
 	for i := range r.Rows {
 		row := &r.Rows[i]
-		if row.OwnerKind == "individual" || row.OwnerKind == "partnership" || row.OwnerKind == "" {
-			row.Owner = maskName(row.Owner)
+		if pii.IsPerson(row.OwnerKind) {
+			row.Owner = pii.MaskName(row.Owner)
 		}
-		row.IDNumber = maskKeep(row.IDNumber, 6, 4)
-		row.Account = maskKeep(row.Account, 0, 4)
+		row.IDNumber = pii.MaskIDNumber(row.IDNumber)
+		row.Account = pii.MaskAccount(row.Account)
 	}
-}
-
-func maskName(s string) string {
-	n := utf8.RuneCountInString(s)
-	if n <= 1 {
-		return s
-	}
-	first, _ := utf8.DecodeRuneInString(s)
-	out := string(first)
-	for i := 1; i < n; i++ {
-		out += "*"
-	}
-	return out
-}
-
-func maskKeep(s string, head, tail int) string {
-	if s == "" {
-		return ""
-	}
-	rs := []rune(s)
-	if len(rs) <= head+tail {
-		return "****"
-	}
-	out := string(rs[:head])
-	for i := head; i < len(rs)-tail; i++ {
-		out += "*"
-	}
-	return out + string(rs[len(rs)-tail:])
 }
 
 var rollHeader = []string{"乡镇", "村", "权利人（户主）", "身份证号", "一卡通账号", "补偿项目", "小班数", "补偿面积（亩）", "补偿金额（元）"}
