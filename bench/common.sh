@@ -7,6 +7,12 @@ OUT=${BENCH_OUT:-$ROOT/bench/out}
 mkdir -p "$OUT"
 BIN=$OUT/ecocomp
 (cd "$ROOT" && go build -o "$BIN" ./cmd/ecocomp)
+# Owners' personal data is encrypted: the benchmark databases (kept between runs) keep their key
+# beside them, unless one is configured.
+if [ -z "${ECOCOMP_PII_KEY:-}" ] && [ -z "${ECOCOMP_PII_KEY_FILE:-}" ]; then
+    [ -s "$OUT/pii.key" ] || "$BIN" pii keygen -o "$OUT/pii.key" >&2
+    export ECOCOMP_PII_KEY_FILE="$OUT/pii.key"
+fi
 
 db_url() { echo "$ADMIN_URL" | sed -E "s#/[^/?]+(\?|$)#/$1\1#"; }
 

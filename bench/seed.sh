@@ -16,6 +16,11 @@ limit=300
 bin=$(mktemp -d)/ecocomp
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/ecocomp
+# Owners' personal data is encrypted: a key for this run unless one is configured.
+if [[ -z "${ECOCOMP_PII_KEY:-}" && -z "${ECOCOMP_PII_KEY_FILE:-}" ]]; then
+	export ECOCOMP_PII_KEY_FILE="$(dirname "$bin")/pii.key"
+	"$bin" pii keygen -o "$ECOCOMP_PII_KEY_FILE" >/dev/null
+fi
 
 if [[ -z "${DATABASE_URL:-}" ]]; then
 	export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
