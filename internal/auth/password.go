@@ -110,7 +110,7 @@ func (r Rules) Check(pw, userName string) error {
 // people misread (0/O, 1/l/I), joined by dashes.
 func generatePassword(r Rules, userName string) (string, error) {
 	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
-	groups := max(4, (r.MinLength+4)/5)
+	groups := max(4, (r.MinLength+5)/5) // groups*5-1 characters with the dashes
 	for range 100 {
 		var b strings.Builder
 		for i := range groups * 4 {
