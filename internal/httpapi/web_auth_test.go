@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,7 +33,7 @@ import (
 // that does not read anonymously shows the sign-in page first. The full ID number the browser
 // must show finance is read here through the API as finance, the masked one as a visitor.
 func TestWebAccountsInBrowser(t *testing.T) {
-	node, chromium, webDir := browserTools(t)
+	chromium := browserTools(t)
 
 	ctx := context.Background()
 	pool := pgtest.New(t)
@@ -129,36 +126,9 @@ func TestWebAccountsInBrowser(t *testing.T) {
 	env["ECOCOMP_ROLL_ID"] = fullID
 	env["ECOCOMP_ROLL_ID_MASKED"] = maskedID
 
-	artifacts := filepath.Join(webDir, "test", "artifacts")
-	env["ECOCOMP_ARTIFACTS"] = artifacts
-	env["CHROMIUM"] = chromium
-	shown := map[string]string{}
-	for k, v := range env {
-		shown[k] = v
-	}
-	shown["ECOCOMP_ROLL_ID"] = maskedID + " (in full in the environment)" // the log carries no personal data
-	b, _ := json.Marshal(shown)
-	t.Logf("browser test environment: %s", b)
-
-	runCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, node, filepath.Join(webDir, "test", "auth.test.mjs"))
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.WaitDelay = 10 * time.Second // chromium children must not keep the pipes open forever
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	t.Logf("node web/test/auth.test.mjs (%s):\n%s", time.Since(start).Round(time.Second), bytes.ReplaceAll(out, []byte(fullID), []byte(maskedID)))
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		t.Fatalf("browser tests failed (exit status %d); output above; screenshots in %s", exit.ExitCode(), artifacts)
-	case err != nil:
-		t.Fatalf("run the browser tests: %v", err)
-	}
-	t.Logf("screenshots: %s", artifacts)
+	runBrowserTest(t, ctx, "auth.test.mjs", chromium, env, func(out []byte) []byte {
+		return bytes.ReplaceAll(out, []byte(fullID), []byte(maskedID)) // the log carries no personal data
+	})
 
 	// Finance's reads in the browser were audited: the JSON views and the downloads.
 	var reads int
@@ -169,38 +139,6 @@ func TestWebAccountsInBrowser(t *testing.T) {
 	if reads < 5 {
 		t.Errorf("finance's unmasked reads left %d audit rows; want at least 5", reads)
 	}
-}
-
-// browserTools finds what the browser tests need, failing with how to get what is missing.
-func browserTools(t *testing.T) (node, chromium, webDir string) {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: the web map's browser tests need Node.js (apt-get install nodejs npm)")
-	}
-	version, err := exec.Command(node, "-p", "process.versions.node").Output()
-	if err != nil {
-		t.Fatalf("node -p process.versions.node: %v", err)
-	}
-	major, _, _ := strings.Cut(strings.TrimSpace(string(version)), ".")
-	if n, err := strconv.Atoi(major); err != nil || n < 20 {
-		t.Fatalf("node %s is too old: playwright-core needs Node.js 20 or later", strings.TrimSpace(string(version)))
-	}
-	chromium = os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("%s is missing: install Debian's chromium (apt-get install chromium; .ci/run does)", chromium)
-	}
-	webDir, err = filepath.Abs(filepath.Join("..", "..", "web"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err != nil {
-		t.Fatal("web/node_modules/playwright-core is missing: run `cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci` (make web or .ci/run do it)")
-	}
-	return node, chromium, webDir
 }
 
 // signedInClient is an HTTP client holding the session of user, signed in as the browser does.

@@ -2,17 +2,11 @@ package httpapi_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/demo"
@@ -30,32 +24,7 @@ import (
 // know (which parcel is eligible, where a core zone is, how many parcels are eligible) is read
 // here with SQL and passed in the environment. Screenshots go to web/test/artifacts/.
 func TestWebMapInBrowser(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: the web map's browser tests need Node.js (apt-get install nodejs npm)")
-	}
-	// playwright-core (web/package-lock.json) needs Node.js 20 or later.
-	version, err := exec.Command(node, "-p", "process.versions.node").Output()
-	if err != nil {
-		t.Fatalf("node -p process.versions.node: %v", err)
-	}
-	if major, _, _ := strings.Cut(strings.TrimSpace(string(version)), "."); atoiOrZero(major) < 20 {
-		t.Fatalf("node %s is too old: playwright-core needs Node.js 20 or later", strings.TrimSpace(string(version)))
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("%s is missing: install Debian's chromium (apt-get install chromium; .ci/run does)", chromium)
-	}
-	webDir, err := filepath.Abs(filepath.Join("..", "..", "web"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err != nil {
-		t.Fatal("web/node_modules/playwright-core is missing: run `cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci` (make web or .ci/run do it)")
-	}
+	chromium := browserTools(t)
 
 	ctx := context.Background()
 	pool := pgtest.New(t)
@@ -126,38 +95,5 @@ WHERE z.zone_kind = 'core' ORDER BY m.radius DESC, z.id LIMIT 1`).Scan(&coreZone
 	env["ECOCOMP_CORE_ZONE"] = coreZone
 	env["ECOCOMP_CORE_POLYGON"] = string(coreRing)
 
-	artifacts := filepath.Join(webDir, "test", "artifacts")
-	env["ECOCOMP_ARTIFACTS"] = artifacts
-	env["CHROMIUM"] = chromium
-
-	shown, _ := json.Marshal(env)
-	t.Logf("browser test environment: %s", shown)
-
-	runCtx, cancel := context.WithTimeout(ctx, 8*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, node, filepath.Join(webDir, "test", "map.test.mjs"))
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.WaitDelay = 10 * time.Second // chromium children must not keep the pipes open forever
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	t.Logf("node web/test/map.test.mjs (%s):\n%s", time.Since(start).Round(time.Second), out)
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		t.Fatalf("browser tests failed (exit status %d); output above; screenshots in %s", exit.ExitCode(), artifacts)
-	case err != nil:
-		t.Fatalf("run the browser tests: %v", err)
-	}
-	t.Logf("screenshots: %s", artifacts)
-}
-
-func atoiOrZero(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0
-	}
-	return n
+	runBrowserTest(t, ctx, "map.test.mjs", chromium, env, nil)
 }
