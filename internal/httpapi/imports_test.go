@@ -170,9 +170,19 @@ func TestImportUpload(t *testing.T) {
 	if j := waitJob(t, ts.URL, glassJob.Href, breakGlass); j.Status != "dry_run" {
 		t.Errorf("break-glass dry run ended %q", j.Status)
 	}
+	// The job's outcome row is written as it finishes: give it a moment after the status shows.
 	var glass int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_kind = 'break_glass' AND action IN ('import.submit', 'import')`).Scan(&glass); err != nil || glass != 2 {
-		t.Errorf("%d audit rows by the break-glass token (%v); want 2 (the submission and the dry run's outcome)", glass, err)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_kind = 'break_glass' AND action IN ('import.submit', 'import')`).Scan(&glass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if glass == 2 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if glass != 2 {
+		t.Errorf("%d audit rows by the break-glass token; want 2 (the submission and the dry run's outcome)", glass)
 	}
 	// The refusals and the upload are on the record, with who did them.
 	var refused, submitted int
