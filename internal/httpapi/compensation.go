@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -145,7 +144,7 @@ func (s *Server) zoneCheck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return apperr.New(apperr.Invalid, "the request body is over %d MB; simplify the footprint", zonecheck.MaxBytes>>20)
+			return apperr.New(apperr.TooLarge, "the request body is over %d MB; simplify the footprint", zonecheck.MaxBytes>>20)
 		}
 		return apperr.Wrap(apperr.Invalid, err, "the request body could not be read")
 	}
@@ -222,17 +221,17 @@ func (s *Server) subsidyRoll(w http.ResponseWriter, r *http.Request) error {
 	}
 	name := fmt.Sprintf("subsidy-roll-%d", year)
 	if township != "" {
-		name += "-" + url.PathEscape(township)
+		name += "-" + township
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	switch format {
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
+		w.Header().Set("Content-Disposition", attachment(name+".csv"))
 		return roll.WriteCSV(w)
 	case "xlsx":
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.xlsx"`, name))
+		w.Header().Set("Content-Disposition", attachment(name+".xlsx"))
 		return roll.WriteXLSX(w)
 	}
 	writeJSON(w, http.StatusOK, roll)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -255,9 +256,15 @@ func (s *Server) ogcItem(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := chi.URLParam(r, "id")
-	if len(id) > 64 || (c != features.Parcels && strings.Trim(id, "0123456789") != "") {
+	if len(id) > 64 || (c != features.Parcels && !isBigint(id)) {
 		return apperr.New(apperr.NotFound, "collection %s has no feature %q", c.ID, id)
 	}
 	w.Header().Set("Content-Crs", "<"+crs.URI+">")
 	return s.streamOne(w, r, c, features.Filter{Code: id}, features.Shape{CRS: crs}, fmt.Sprintf("collection %s has no feature %q", c.ID, id))
+}
+
+// isBigint reports whether id is a positive whole number that fits a bigint column.
+func isBigint(id string) bool {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return err == nil && n > 0
 }

@@ -56,7 +56,7 @@ func (s *Server) listParcels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	township, _, err := single(q, "township")
+	township, err := s.township(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (s *Server) exportParcels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	township, _, err := single(q, "township")
+	township, err := s.township(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) exportParcels(w http.ResponseWriter, r *http.Request) error {
 	o := export.Options{Filter: features.Filter{BBox: bbox, Township: township, Eligible: eligible}, CRS: crs, Now: time.Now()}
 	h := w.Header()
 	h.Set("Content-Type", geoJSON)
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, export.FileName(o)))
+	h.Set("Content-Disposition", attachment(export.FileName(o)))
 	h.Set("Cache-Control", "no-store")
 	out := io.Writer(w)
 	var gz *gzip.Writer

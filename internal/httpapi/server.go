@@ -42,7 +42,7 @@ type Server struct {
 func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s := &Server{pool: pool, log: log, cfg: cfg, auth: auth.New(pool, cfg), tiles: tiles.New(pool, cfg.TileCacheMB<<20)}
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.logRequests, s.authenticate, s.authorize)
+	r.Use(middleware.RequestID, s.recoverer, s.logRequests, s.checkQuery, s.authenticate, s.authorize)
 	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), "")

@@ -118,22 +118,25 @@ func TestZoneCheck(t *testing.T) {
 		big = append(big, fmt.Sprintf("[%v,%v]", 117.8+0.01*math.Cos(ang), 29.2+0.01*math.Sin(ang)))
 	}
 	big = append(big, big[0])
-	bad := []struct{ name, body, detail string }{
-		{"self-intersection", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.21],[117.81,29.2],[117.8,29.21],[117.8,29.2]]]}}`, "self-intersection at or near [117.805"},
-		{"ring not closed", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.21]]]}}`, "is not closed"},
-		{"hole outside its shell", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.21],[117.8,29.2]],[[117.9,29.3],[117.91,29.3],[117.91,29.31],[117.9,29.3]]]}}`, "hole lies outside shell"},
-		{"too many vertices", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[` + strings.Join(big, ",") + `]]}}`, "at most 10000"},
-		{"over 5 MB", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2]` + strings.Repeat(",[117.8000000001,29.2000000001]", 200000) + `]]}}`, "over 5 MB"},
-		{"a point", `{"activity":"construction","geometry":{"type":"Point","coordinates":[117.8,29.2]}}`, "must be a Polygon or MultiPolygon"},
-		{"swapped axes", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[29.2,117.8],[29.21,117.8],[29.21,117.81],[29.2,117.8]]]}}`, "outside longitude/latitude range"},
-		{"unknown activity", `{"activity":"golf","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.2]]]}}`, "unknown activity \"golf\"; the known activities are construction"},
-		{"no geometry", `{"activity":"construction"}`, "no \"geometry\""},
-		{"not JSON", `geometry please`, "not JSON"},
+	bad := []struct {
+		name, body, detail string
+		status             int
+	}{
+		{"self-intersection", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.21],[117.81,29.2],[117.8,29.21],[117.8,29.2]]]}}`, "self-intersection at or near [117.805", 400},
+		{"ring not closed", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.21]]]}}`, "is not closed", 400},
+		{"hole outside its shell", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.21],[117.8,29.2]],[[117.9,29.3],[117.91,29.3],[117.91,29.31],[117.9,29.3]]]}}`, "hole lies outside shell", 400},
+		{"too many vertices", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[` + strings.Join(big, ",") + `]]}}`, "at most 10000", 400},
+		{"over 5 MB", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2]` + strings.Repeat(",[117.8000000001,29.2000000001]", 200000) + `]]}}`, "over 5 MB", 413},
+		{"a point", `{"activity":"construction","geometry":{"type":"Point","coordinates":[117.8,29.2]}}`, "must be a Polygon or MultiPolygon", 400},
+		{"swapped axes", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[29.2,117.8],[29.21,117.8],[29.21,117.81],[29.2,117.8]]]}}`, "outside longitude/latitude range", 400},
+		{"unknown activity", `{"activity":"golf","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.2]]]}}`, "unknown activity \"golf\"; the known activities are construction", 400},
+		{"no geometry", `{"activity":"construction"}`, "no \"geometry\"", 400},
+		{"not JSON", `geometry please`, "not JSON", 400},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := postCheck(t, ts.URL, tc.body)
-			wantProblem(t, resp, body, 400, tc.detail)
+			wantProblem(t, resp, body, tc.status, tc.detail)
 		})
 	}
 }
