@@ -29,8 +29,9 @@
 // changed: the old version gets valid_to = the import instant, the new one valid_from = the same
 // instant and batch_id = the import's batch. A full import retires (valid_to) the county's
 // parcels absent from the file. After the merge the new versions are recomputed (overlays,
-// eligibility, subsidies) under the policy of the latest recompute's year; the import and the
-// recompute each send a change notice, on which tiles are invalidated.
+// eligibility, subsidies) under the policy of the latest recompute's year, in the import's own
+// transaction: the results land with the parcels or not at all, and are never stale. The import
+// and the recompute each send a change notice, on which tiles are invalidated.
 package ingest
 
 import (
@@ -45,6 +46,7 @@ import (
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
+	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
 )
 
 // ErrRejected is wrapped by the error of an import the file's errors rejected.
@@ -103,6 +105,10 @@ type Options struct {
 	// Backend, when set, receives the PostgreSQL backend pid of the import's connection (a job
 	// whose backend is gone was interrupted).
 	Backend func(pid uint32)
+	// Commit, when set, runs last in the import's transaction, just before it commits, once the
+	// results are recomputed: a job records its outcome there, so that the data and the job's
+	// word on it commit together or not at all. An error rolls the import back.
+	Commit func(ctx context.Context, tx pgx.Tx, rep *Report) error
 }
 
 func (o *Options) progress(format string, args ...any) {
@@ -149,6 +155,14 @@ func begin(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report) (*
 		r.close()
 		return nil, err
 	}
+	// An import that lands recomputes in this transaction after its merge wrote an audit row:
+	// it takes the recompute lock first, in the order a recompute takes the two.
+	if !opt.DryRun {
+		if err := recompute.Lock(ctx, r.tx); err != nil {
+			r.close()
+			return nil, err
+		}
+	}
 	// The staging tables live in a schema of their own, created in the import's transaction:
 	// a rolled-back or killed import takes them along, and (unlike temporary tables) parallel
 	// workers can read them.
@@ -190,10 +204,15 @@ func closeConn(conn *pgx.Conn) {
 	_ = conn.Close(ctx)
 }
 
-// commit drops the staging schema and commits the import.
+// commit drops the staging schema, runs the Commit hook and commits the import.
 func (r *run) commit(ctx context.Context) error {
 	if _, err := r.tx.Exec(ctx, `DROP SCHEMA `+r.schema+` CASCADE`); err != nil {
 		return err
+	}
+	if r.opt.Commit != nil {
+		if err := r.opt.Commit(ctx, r.tx, r.rep); err != nil {
+			return err
+		}
 	}
 	if err := r.tx.Commit(ctx); err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 
 // ImportParcels reads a parcel file (a zipped Shapefile set, .shp, .gpkg, .geojson or .json),
 // validates it row by row and, unless the file has errors or opt.DryRun is set, merges it into
-// the parcels in one transaction, then recomputes the new versions. The report is returned in
+// the parcels in one transaction, recomputing the new versions in it. The report is returned in
 // every case; the error wraps ErrRejected when the file's errors refused it.
 func ImportParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Options) (*Report, error) {
 	rep := newReport("parcels", sourceName(path, opt), opt)
@@ -98,15 +98,18 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 		rep.Status = StatusDryRun
 		return nil
 	}
-	opt.progress("committing")
-	if err := r.commit(ctx); err != nil {
+	opt.progress("recomputing %d parcels", len(ids))
+	rc, err := recomputeParcels(ctx, r.tx, ids)
+	if err != nil {
+		return err
+	}
+	rep.Recompute = &rc
+	if err := storeRecompute(ctx, r.tx, rep); err != nil {
 		return err
 	}
 	rep.Status = StatusImported
-	opt.progress("recomputing %d parcels", len(ids))
-	rc := recomputeParcels(ctx, pool, ids)
-	rep.Recompute = &rc
-	return storeRecompute(ctx, pool, rep)
+	opt.progress("committing")
+	return r.commit(ctx)
 }
 
 // numRe matches a plain decimal number as surveyors' files write it.

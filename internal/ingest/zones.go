@@ -75,8 +75,8 @@ func CheckZoneOptions(ctx context.Context, pool *pgxpool.Pool, opt Options) erro
 // ImportZones reads a file of protected-area zones and replaces the zones of the area with it
 // in one transaction: zones are matched by (site, zone kind), features of the same site and
 // kind are merged, zones of the area absent from the file are deleted. Zones of one area may
-// not overlap each other. Afterwards the changed zones' overlays and the results of every parcel
-// they touch are recomputed.
+// not overlap each other. The changed zones' overlays and the results of every parcel they touch
+// are recomputed in the same transaction.
 func ImportZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Options) (*Report, error) {
 	rep := newReport("zones", sourceName(path, opt), opt)
 	rep.Area = opt.Area
@@ -185,15 +185,18 @@ FROM (SELECT row, key, ST_Area(ST_Transform(g, 4548)) AS a FROM ingest_src WHERE
 		rep.Status = StatusDryRun
 		return nil
 	}
-	opt.progress("committing")
-	if err := r.commit(ctx); err != nil {
+	opt.progress("recomputing %d zones", len(zoneIDs))
+	rc, err := recomputeZones(ctx, r.tx, zoneIDs, parcelIDs)
+	if err != nil {
+		return err
+	}
+	rep.Recompute = &rc
+	if err := storeRecompute(ctx, r.tx, rep); err != nil {
 		return err
 	}
 	rep.Status = StatusImported
-	opt.progress("recomputing %d zones", len(zoneIDs))
-	rc := recomputeZones(ctx, pool, zoneIDs, parcelIDs)
-	rep.Recompute = &rc
-	return storeRecompute(ctx, pool, rep)
+	opt.progress("committing")
+	return r.commit(ctx)
 }
 
 // resolveZoneKinds maps every zone value of the file to a zone kind: through the value map, or
@@ -241,7 +244,7 @@ FROM ingest_src WHERE value IS NULL OR value = ANY($4)`, r.opt.ZoneField, r.opt.
 }
 
 // mergeZones writes the file's zones over the area's: it returns the new and changed zones and
-// the current parcels that lay in deleted zones (both are recomputed after the commit).
+// the current parcels that lay in deleted zones (both are recomputed before the commit).
 func (r *run) mergeZones(ctx context.Context, labels map[string]string) ([]int64, []int64, error) {
 	var areaID int64
 	var areaKind string

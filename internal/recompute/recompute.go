@@ -60,9 +60,48 @@ func Zones(ctx context.Context, pool *pgxpool.Pool, year int, zoneIDs []int64) (
 	return run(ctx, pool, year, "zones", nil, zoneIDs)
 }
 
+// ParcelsIn is Parcels inside tx, the transaction of the change that caused it (an import): the
+// results commit or roll back with the change, so they are never stale. tx should hold Lock
+// before it writes anything audited.
+func ParcelsIn(ctx context.Context, tx pgx.Tx, year int, parcelIDs []int64) (Summary, error) {
+	if parcelIDs == nil {
+		parcelIDs = []int64{}
+	}
+	return runIn(ctx, tx, year, "parcels", parcelIDs, nil)
+}
+
+// ZonesIn is Zones inside tx, the transaction of the change that caused it (see ParcelsIn).
+func ZonesIn(ctx context.Context, tx pgx.Tx, year int, zoneIDs []int64) (Summary, error) {
+	return runIn(ctx, tx, year, "zones", nil, zoneIDs)
+}
+
+// Lock takes the recompute lock in tx until it ends. A recompute writes an audit row last, so it
+// takes this lock before the audit chain's; a transaction that writes audited changes and then
+// recomputes (an import) must take it first too, or the two would wait for each other.
+func Lock(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockKey))
+	return err
+}
+
 func run(ctx context.Context, pool *pgxpool.Pool, year int, scope string, parcelIDs, zoneIDs []int64) (Summary, error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return Summary{Year: year}, err
+	}
+	defer tx.Rollback(ctx)
+	sum, err := runIn(ctx, tx, year, scope, parcelIDs, zoneIDs)
+	if err != nil {
+		return sum, err
+	}
+	return sum, tx.Commit(ctx)
+}
+
+func runIn(ctx context.Context, tx pgx.Tx, year int, scope string, parcelIDs, zoneIDs []int64) (Summary, error) {
 	sum := Summary{Year: year}
-	pol, vid, err := policy.ByYear(ctx, pool, year)
+	if err := Lock(ctx, tx); err != nil {
+		return sum, err
+	}
+	pol, vid, err := policy.ByYear(ctx, tx, year)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.NotFound {
 			return sum, apperr.New(apperr.NotFound, "no policy is loaded for %d: load one with `ecocomp policy load FILE` (the shipped one: `ecocomp policy load --shipped`)", year)
@@ -70,14 +109,6 @@ func run(ctx context.Context, pool *pgxpool.Pool, year int, scope string, parcel
 		return sum, err
 	}
 	sum.PolicyVersion = pol.Version
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return sum, err
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
-		return sum, err
-	}
 
 	start := time.Now()
 	switch scope {
@@ -126,7 +157,7 @@ func run(ctx context.Context, pool *pgxpool.Pool, year int, scope string, parcel
 	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, postgis.ChangeChannel, string(notice)); err != nil {
 		return sum, err
 	}
-	return sum, tx.Commit(ctx)
+	return sum, nil
 }
 
 // evaluate replaces the eligibility and subsidy rows of the current parcels (or of ids) under
