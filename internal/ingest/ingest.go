@@ -99,6 +99,9 @@ type Options struct {
 
 	Source     string // the file's name in the report; default: the path's base name
 	Tolerances Tolerances
+	// MaxFeatures refuses a file with more features than this (ECOCOMP_IMPORT_MAX_FEATURES);
+	// 0: DefaultMaxFeatures.
+	MaxFeatures int
 
 	// Progress, when set, receives short lines about the steps ("reading …").
 	Progress func(step string)
@@ -109,6 +112,22 @@ type Options struct {
 	// results are recomputed: a job records its outcome there, so that the data and the job's
 	// word on it commit together or not at all. An error rolls the import back.
 	Commit func(ctx context.Context, tx pgx.Tx, rep *Report) error
+}
+
+// DefaultMaxFeatures is the feature-count cap of an import: a county's 一张图 has some hundred
+// thousand parcels, a province's a few million.
+const DefaultMaxFeatures = 2_000_000
+
+func (o *Options) maxFeatures() int {
+	if o.MaxFeatures > 0 {
+		return o.MaxFeatures
+	}
+	return DefaultMaxFeatures
+}
+
+// tooManyFeatures refuses a file over the feature-count cap.
+func tooManyFeatures(file string, n, limit int) error {
+	return reject("features", "%s holds %d features, more than the %d an import takes (ECOCOMP_IMPORT_MAX_FEATURES); split it, e.g. by township, and import the parts", file, n, limit)
 }
 
 func (o *Options) progress(format string, args ...any) {

@@ -34,7 +34,10 @@ func reject(check, format string, args ...any) error {
 // source is one input made ready for GDAL: unpacked, its dataset and layer chosen, its encoding
 // and CRS decided.
 type source struct {
-	tmp      string   // a folder to remove afterwards ("" when none)
+	tmp      string // the import's own folder, removed afterwards: GDAL's home, unpacked zips
+	home     string // GDAL's home and temporary folder (inside tmp)
+	gdal     *gdalInfo
+	skip     string   // GDAL_SKIP: every vector driver but the one reading this file (and PGDUMP)
 	rel      string   // the dataset within its folder or zip
 	path     string   // the dataset as GDAL opens it (a path, or /vsizip/…)
 	local    string   // the dataset on disk ("" when GDAL reads it inside a zip)
@@ -59,9 +62,6 @@ func (s *source) cleanup() {
 	}
 }
 
-// maxUnzipped bounds what a zip may unpack to (a zip bomb must not fill the disk).
-const maxUnzipped = 8 << 30
-
 // encodings are the DBF text encodings --encoding accepts (GDAL recodes them through iconv).
 var encodings = map[string]string{
 	"UTF-8": "UTF-8", "UTF8": "UTF-8", "GBK": "GBK", "CP936": "CP936", "936": "CP936", "GB2312": "GBK",
@@ -84,6 +84,18 @@ func openSource(ctx context.Context, db queryRower, path string, opt Options, re
 	if st.IsDir() {
 		return nil, reject("file", "%s is a folder; give the .zip, .shp, .gpkg or .geojson file", filepath.Base(path))
 	}
+	// Absolute paths only: a relative name starting with "-" must not reach GDAL as an option.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Base(path)
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
+	case ".zip", ".shp", ".gpkg", ".geojson", ".json":
+	default:
+		return nil, reject("file", "%s: files of type %q are not read; give a zipped Shapefile set (.zip), a GeoPackage (.gpkg) or GeoJSON (.geojson, .json)", base, ext)
+	}
 	s := &source{}
 	ok := false
 	defer func() {
@@ -91,43 +103,59 @@ func openSource(ctx context.Context, db queryRower, path string, opt Options, re
 			s.cleanup()
 		}
 	}()
+	if s.tmp, err = os.MkdirTemp("", "ecocomp-import-*"); err != nil {
+		return nil, err
+	}
+	s.home = filepath.Join(s.tmp, "gdal")
+	if err := os.Mkdir(s.home, 0o700); err != nil {
+		return nil, err
+	}
 	var files fileSet
-	ext := strings.ToLower(filepath.Ext(path))
-	switch ext {
-	case ".zip":
-		zr, err := zip.OpenReader(path)
+	if ext == ".zip" {
+		// Zip bombs stop at the archive's directory, before anything is inflated.
+		if err := checkZipEnd(abs, base); err != nil {
+			return nil, err
+		}
+		zr, err := zip.OpenReader(abs)
 		if err != nil {
-			return nil, reject("file", "%s is not a readable zip archive (%v)", filepath.Base(path), err)
+			return nil, reject("file", "%s is not a readable zip archive (%v)", base, err)
 		}
 		defer zr.Close()
+		if err := checkZipDirectory(zr.File, base); err != nil {
+			return nil, err
+		}
 		if asciiNames(zr.File) {
-			// GDAL reads the zip in place; only names GDAL would decode differently need unpacking.
-			abs, err := filepath.Abs(path)
-			if err != nil {
+			// GDAL reads the zip in place; only names GDAL would decode differently need
+			// unpacking. /vsizip/ believes the data, not the directory: hold it to the directory.
+			if err := verifyZip(zr.File, base); err != nil {
 				return nil, err
 			}
 			files = zipSet{zr: zr, vsi: "/vsizip/" + filepath.ToSlash(abs)}
 		} else {
-			if s.tmp, err = os.MkdirTemp("", "ecocomp-import-*"); err != nil {
+			dir := filepath.Join(s.tmp, "files")
+			if err := os.Mkdir(dir, 0o700); err != nil {
 				return nil, err
 			}
-			if err := unzip(&zr.Reader, filepath.Base(path), s.tmp); err != nil {
+			if err := unzip(&zr.Reader, base, dir); err != nil {
 				return nil, err
 			}
-			files = dirSet{dir: s.tmp, recursive: true}
+			files = dirSet{dir: dir, recursive: true}
 		}
-		if s.rel, err = pickDataset(files, filepath.Base(path), opt.Layer); err != nil {
+		if s.rel, err = pickDataset(files, base, opt.Layer); err != nil {
 			return nil, err
 		}
-	case ".shp", ".gpkg", ".geojson", ".json":
-		files = dirSet{dir: filepath.Dir(path)}
-		s.rel = filepath.Base(path)
-	default:
-		return nil, reject("file", "%s: files of type %q are not read; give a zipped Shapefile set (.zip), a GeoPackage (.gpkg) or GeoJSON (.geojson, .json)", filepath.Base(path), ext)
+	} else {
+		files = dirSet{dir: filepath.Dir(abs)}
+		s.rel = filepath.Base(abs)
 	}
 	s.path = files.gdalPath(s.rel)
 	s.local = files.localPath(s.rel)
 
+	// The content must be what the extension says before GDAL sees it.
+	if err := sniffFile(files, s.rel); err != nil {
+		return nil, err
+	}
+	s.driver = readDrivers[strings.ToLower(filepath.Ext(s.rel))]
 	if strings.EqualFold(filepath.Ext(s.rel), ".shp") {
 		if err := s.shapefile(files, path, opt, rep); err != nil {
 			return nil, err
@@ -138,11 +166,17 @@ func openSource(ctx context.Context, db queryRower, path string, opt Options, re
 		}
 	}
 
-	layers, driver, err := ogrinfo(ctx, s.path, s.openOpts)
+	if s.gdal, err = installedGDAL(ctx, s.home); err != nil {
+		return nil, err
+	}
+	s.skip = s.gdal.skipList(s.driver)
+	layers, driver, err := s.ogrinfo(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.driver = driver
+	if driver != s.driver {
+		return nil, reject("file", "%s was opened by GDAL's %s driver, not %s; refusing it", filepath.Base(s.rel), driver, s.driver)
+	}
 	rep.Format = driver
 	var geo []ogrLayer
 	for _, l := range layers {
@@ -173,6 +207,9 @@ func openSource(ctx context.Context, db queryRower, path string, opt Options, re
 	rep.Layer = layer.name
 	if s.count == 0 {
 		return nil, reject("empty", "%s holds no features: nothing to import", filepath.Base(path))
+	}
+	if limit := opt.maxFeatures(); s.count > limit {
+		return nil, tooManyFeatures(rep.File, s.count, limit)
 	}
 	if strings.HasPrefix(s.geomType, "3D ") || strings.HasSuffix(s.geomType, " Z") || strings.Contains(s.geomType, "25D") || strings.HasPrefix(s.geomType, "Measured") {
 		rep.note("the geometries are %s: Z (and M) values are dropped, parcels are stored in 2D", s.geomType)
@@ -266,6 +303,33 @@ func asciiNames(files []*zip.File) bool {
 		}
 	}
 	return true
+}
+
+// sniffFile checks the content of the dataset at rel (and, for a Shapefile, of its index and
+// table) against its extension.
+func sniffFile(files fileSet, rel string) error {
+	check := []string{rel}
+	if strings.EqualFold(path.Ext(rel), ".shp") {
+		stem := strings.TrimSuffix(rel, path.Ext(rel))
+		for _, n := range files.names() {
+			ext := strings.ToLower(path.Ext(n))
+			if (ext == ".shx" || ext == ".dbf") && strings.EqualFold(strings.TrimSuffix(n, path.Ext(n)), stem) {
+				check = append(check, n)
+			}
+		}
+	}
+	for _, n := range check {
+		rc, err := files.open(n)
+		if err != nil {
+			return reject("file", "cannot read %s (%v)", path.Base(n), errors.Unwrap(err))
+		}
+		err = sniffReader(path.Base(n), rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unzip extracts a zip into dir, refusing entries that would land outside it.
@@ -474,14 +538,16 @@ var (
 	reField  = regexp.MustCompile(`^(.+): ([A-Za-z0-9]+(?:\([A-Za-z0-9]+\))?) \(([0-9]+)\.([0-9]+)\)`)
 )
 
-// ogrinfo describes the layers of a dataset: names, geometry types, feature counts, CRS, fields.
-func ogrinfo(ctx context.Context, path string, openOpts []string) ([]ogrLayer, string, error) {
-	args := []string{"-ro", "-so", "-al"}
-	for _, o := range openOpts {
+// ogrinfo describes the layers of the dataset: names, geometry types, feature counts, CRS,
+// fields. Layers are not named on the command line (-al).
+func (s *source) ogrinfo(ctx context.Context) ([]ogrLayer, string, error) {
+	path := s.path
+	args := append([]string{"-ro", "-so", "-al"}, s.gdal.ifArgs("ogrinfo", s.driver)...)
+	for _, o := range s.openOpts {
 		args = append(args, "-oo", o)
 	}
 	args = append(args, path)
-	cmd := exec.CommandContext(ctx, "ogrinfo", args...)
+	cmd := gdalCommand(ctx, s.home, s.skip, "ogrinfo", args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

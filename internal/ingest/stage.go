@@ -45,16 +45,20 @@ func pgType(ogrType string) string {
 // report line, not a failed COPY). It returns the staged fields and the number of rows.
 func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 	s := r.src
-	args := []string{"--config", "PG_USE_COPY", "YES", "-f", "PGDUMP", "/vsistdout/", s.path, s.layer,
-		"-lco", "LAUNDER=NO", "-lco", "GEOMETRY_NAME=_geom", "-lco", "CREATE_TABLE=OFF", "-lco", "SPATIAL_INDEX=NONE",
-		"-lco", "SCHEMA=ingest", "-nln", "stage", "-nlt", "PROMOTE_TO_MULTI", "-dim", "XY", "-unsetFid"}
+	args := []string{"--config", "PG_USE_COPY", "YES", "-f", "PGDUMP"}
+	args = append(args, s.gdal.ifArgs("ogr2ogr", s.driver)...)
+	args = append(args, "/vsistdout/", s.path)
+	args = append(args, layerArgs(s.driver, s.layer)...)
+	args = append(args, "-lco", "LAUNDER=NO", "-lco", "GEOMETRY_NAME=_geom", "-lco", "CREATE_TABLE=OFF", "-lco", "SPATIAL_INDEX=NONE",
+		"-lco", "SCHEMA=ingest", "-nln", "stage", "-nlt", "PROMOTE_TO_MULTI", "-dim", "XY", "-unsetFid")
 	args = append(args, s.srsArgs...)
 	for _, o := range s.openOpts {
 		args = append(args, "-oo", o)
 	}
+	limit := r.opt.maxFeatures()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cmd := exec.CommandContext(gctx, "ogr2ogr", args...)
+	cmd := gdalCommand(gctx, s.home, s.skip, "ogr2ogr", args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, 0, err
@@ -134,6 +138,7 @@ func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 
 	pr, pw := io.Pipe()
 	rows := make(chan int, 1)
+	var overCap error // set before rows is sent: the file has more features than the cap
 	go func() {
 		bw := bufio.NewWriterSize(pw, 1<<20)
 		n := 0
@@ -158,6 +163,12 @@ func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 				break
 			}
 			n++
+			if n > limit {
+				overCap = tooManyFeatures(r.rep.File, n, limit)
+				rows <- n
+				pw.CloseWithError(overCap)
+				return
+			}
 			num = strconv.AppendInt(num[:0], int64(n), 10)
 			num = append(num, '\t')
 			if _, err := bw.Write(num); err != nil {
@@ -178,6 +189,9 @@ func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 	_, err = r.conn.PgConn().CopyFrom(ctx, pr, `COPY ingest_stage (`+strings.Join(list, ", ")+`) FROM STDIN`)
 	pr.CloseWithError(errors.New("staging stopped"))
 	n := <-rows
+	if overCap != nil {
+		return failed(overCap)
+	}
 	if err != nil {
 		cancel()
 		_, _ = io.Copy(io.Discard, br)
@@ -206,6 +220,20 @@ func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 }
 
 var reCopyLine = regexp.MustCompile(`COPY ingest_stage, line ([0-9]+)`)
+
+// layerArgs name the layer to read on ogr2ogr's command line without letting GDAL read it as an
+// option. A Shapefile or a GeoJSON file holds one layer: it is not named at all. A GeoPackage
+// layer is named positionally unless its name starts with "-" (ogr2ogr knows no "--"); then it is
+// read by a query that quotes it as an SQLite identifier.
+func layerArgs(driver, layer string) []string {
+	switch {
+	case driver != "GPKG" || layer == "":
+		return nil
+	case strings.HasPrefix(layer, "-"):
+		return []string{"-sql", `SELECT * FROM "` + strings.ReplaceAll(layer, `"`, `""`) + `"`}
+	}
+	return []string{layer}
+}
 
 // copyWhere turns "COPY ingest_stage, line 12, column …" into "row 12".
 func copyWhere(e *pgconn.PgError) string {
