@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -179,11 +178,14 @@ func (a *App) openMigratedWith(ctx context.Context, connect func(context.Context
 }
 
 func (a *App) logger() *slog.Logger {
-	level := slog.LevelInfo
-	if strings.EqualFold(os.Getenv("ECOCOMP_LOG_LEVEL"), "debug") {
-		level = slog.LevelDebug
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if a.Cfg.LogDebug {
+		opts.Level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
+	if a.Cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(a.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(a.Stderr, opts))
 }
 
 func oneLine(s string) string {

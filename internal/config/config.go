@@ -30,6 +30,21 @@ type Config struct {
 	// default 128; 0 turns the cache off).
 	TileCacheMB int
 
+	// Limits on the work in flight (README, "Limits"): a request waits at most PoolWait for a
+	// database slot (ECOCOMP_POOL_WAIT, default 3s); heavy requests — county-wide exports and
+	// rolls, OGC pages over 1,000 items — run HeavyConcurrency at a time (ECOCOMP_HEAVY_CONCURRENCY,
+	// default 2); a request may take RequestTimeout (ECOCOMP_REQUEST_TIMEOUT, default 30s), a heavy
+	// one HeavyTimeout (ECOCOMP_HEAVY_TIMEOUT, default 10m). Zero values take the defaults.
+	PoolWait         time.Duration
+	HeavyConcurrency int
+	RequestTimeout   time.Duration
+	HeavyTimeout     time.Duration
+
+	// LogFormat is ECOCOMP_LOG_FORMAT, text (default) or json; LogDebug is ECOCOMP_LOG_LEVEL=debug,
+	// which logs every request.
+	LogFormat string
+	LogDebug  bool
+
 	// RequireSignIn is ECOCOMP_PUBLIC_READ=false: every request but health, readiness and the
 	// sign-in page needs a signed-in user or a token. The zero value keeps anonymous reading.
 	RequireSignIn bool
@@ -80,6 +95,25 @@ func FromEnv() Config {
 			c.invalid = append(c.invalid, "ECOCOMP_PUBLIC_READ must be true or false")
 		}
 		c.RequireSignIn = err == nil && !b
+	}
+	c.PoolWait = c.duration("ECOCOMP_POOL_WAIT", 3*time.Second)
+	c.HeavyConcurrency = c.count("ECOCOMP_HEAVY_CONCURRENCY", 2)
+	c.RequestTimeout = c.duration("ECOCOMP_REQUEST_TIMEOUT", 30*time.Second)
+	c.HeavyTimeout = c.duration("ECOCOMP_HEAVY_TIMEOUT", 10*time.Minute)
+	c.LogFormat = strings.ToLower(os.Getenv("ECOCOMP_LOG_FORMAT"))
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "text"
+	case "text", "json":
+	default:
+		c.invalid = append(c.invalid, "ECOCOMP_LOG_FORMAT must be text or json")
+	}
+	switch v := strings.ToLower(os.Getenv("ECOCOMP_LOG_LEVEL")); v {
+	case "", "info":
+	case "debug":
+		c.LogDebug = true
+	default:
+		c.invalid = append(c.invalid, "ECOCOMP_LOG_LEVEL must be info or debug")
 	}
 	c.SessionIdle = c.duration("ECOCOMP_SESSION_IDLE", 30*time.Minute)
 	c.LockoutWindow = c.duration("ECOCOMP_LOCKOUT_WINDOW", 15*time.Minute)

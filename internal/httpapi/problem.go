@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,13 +54,18 @@ func (s *Server) handle(fn handlerFunc) http.HandlerFunc {
 // fail writes err as a problem. Only apperr details reach the client; database and other causes
 // are logged with the request id and answered with a generic sentence.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+	if clientGone(r, err) {
+		// Not a server error: the client closed the connection (a load run ending, a user
+		// cancelling a download). Nobody is left to answer.
+		s.metrics.gone.Inc()
 		s.log.Debug("client went away", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path)
 		return
 	}
 	var e *apperr.Error
 	switch {
 	case errors.As(err, &e):
+	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() != nil:
+		e = apperr.Wrap(apperr.Unavailable, err, "the request took longer than this server allows; narrow it (a township, a bbox, a smaller page) or try again later")
 	case databaseDown(err):
 		e = apperr.Wrap(apperr.Unavailable, err, "the database is not reachable right now; try again shortly, and tell the administrator if it persists")
 	default:
@@ -72,6 +78,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
+	}
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "5")
 	}
 	s.log.Log(r.Context(), level, "request failed", "request_id", middleware.GetReqID(r.Context()),
 		"method", r.Method, "path", r.URL.Path, "status", status, "err", err)
@@ -110,4 +119,13 @@ func databaseDown(err error) bool {
 		return true
 	}
 	return false
+}
+
+// clientGone reports whether err only says that the client went away: its request context was
+// cancelled, or writing to it failed because it closed the connection.
+func clientGone(r *http.Request, err error) bool {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		return true
+	}
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -29,25 +29,32 @@ import (
 
 // Server holds what the handlers need. It has no global state: tests build their own.
 type Server struct {
-	pool   *pgxpool.Pool
-	log    *slog.Logger
-	cfg    config.Config
-	auth   *auth.Service
-	router *chi.Mux
-	extent extentCache
-	tiles  *tiles.Service
+	pool    *pgxpool.Pool
+	log     *slog.Logger
+	cfg     config.Config
+	auth    *auth.Service
+	router  *chi.Mux
+	metrics *metrics
+	limits  *limiter
+	extent  extentCache
+	tiles   *tiles.Service
 }
 
 // New builds the server's routes on pool.
 func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s := &Server{pool: pool, log: log, cfg: cfg, auth: auth.New(pool, cfg), tiles: tiles.New(pool, cfg.TileCacheMB<<20)}
+	s.metrics = newMetrics(pool, s.tiles)
+	s.limits = newLimiter(poolSlots(pool), max(cfg.HeavyConcurrency, 1), durationOr(cfg.PoolWait, 3*time.Second),
+		durationOr(cfg.RequestTimeout, 30*time.Second), durationOr(cfg.HeavyTimeout, 10*time.Minute),
+		func(c class, limit string) { s.metrics.shed.WithLabelValues(c.String(), limit).Inc() })
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.logRequests, s.checkQuery, s.authenticate, s.authorize)
+	r.Use(middleware.RequestID, s.route, s.recoverer, s.logRequests, s.checkQuery, s.authenticate, s.authorize, s.limit)
 	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), "")
 	})
 	r.Get("/healthz", s.healthz)
+	r.Get("/metrics", s.metrics.handler().ServeHTTP)
 	r.Get("/readyz", s.handle(s.readyz))
 	s.parcelRoutes(r)
 	s.ogcRoutes(r)
@@ -73,6 +80,37 @@ func (s *Server) Start(ctx context.Context) {
 			s.log.Info("change notice: cached tiles dropped", "notice", payload)
 		}
 	})
+}
+
+type routeKey struct{}
+
+// route finds, once, the pattern of the route a request will reach ("" for none): access rules,
+// limits and metrics are all keyed by it.
+func (s *Server) route(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pattern := s.router.Find(chi.NewRouteContext(), r.Method, r.URL.Path)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routeKey{}, pattern)))
+	})
+}
+
+func routePattern(r *http.Request) string {
+	p, _ := r.Context().Value(routeKey{}).(string)
+	return p
+}
+
+// poolSlots is how many requests may use the database at once: the pool's connections.
+func poolSlots(pool *pgxpool.Pool) int {
+	if pool == nil {
+		return 8
+	}
+	return max(int(pool.Config().MaxConns), 1)
+}
+
+func durationOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // ServeHTTP makes Server an http.Handler.
@@ -152,16 +190,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		start := time.Now()
-		next.ServeHTTP(ww, r)
-		s.log.Debug("request", "request_id", middleware.GetReqID(r.Context()), "method", r.Method,
-			"path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(), "ms", time.Since(start).Milliseconds())
 	})
 }
 

@@ -8,6 +8,7 @@
 package tiles
 
 import (
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,8 +17,10 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/singleflight"
 )
 
 // Extent is the tile coordinate extent.
@@ -112,20 +115,31 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Service renders and caches tiles.
+// Service renders and caches tiles. The cache is a least-recently-used list bounded in bytes;
+// a tile many clients ask for at the same moment is rendered once and shared.
 type Service struct {
 	db      Querier
 	version atomic.Int64 // bumped by every change notice
-	mu      sync.Mutex
-	cache   map[key]*Tile
-	bytes   int
 	limit   int
 	enabled bool
+	group   singleflight.Group
+
+	mu    sync.Mutex
+	lru   *list.List // of *entry, most recently used at the front
+	index map[key]*list.Element
+	bytes int
+
+	hits, misses, shared atomic.Int64
 }
 
 type key struct {
 	layer   string
 	z, x, y int
+}
+
+type entry struct {
+	k key
+	t *Tile
 }
 
 // Tile is a rendered tile and its entity tag.
@@ -134,47 +148,111 @@ type Tile struct {
 	ETag string
 }
 
+// Stats are the cache's counters since the start.
+type Stats struct {
+	Hits, Misses, Shared int64 // served from the cache; rendered; waited for another's render
+	Bytes                int   // in the cache now
+}
+
 // New returns a service over db caching up to limitBytes of tiles (0 disables the cache).
 func New(db Querier, limitBytes int) *Service {
-	return &Service{db: db, cache: map[key]*Tile{}, limit: limitBytes, enabled: limitBytes > 0}
+	return &Service{db: db, limit: limitBytes, enabled: limitBytes > 0, lru: list.New(), index: map[key]*list.Element{}}
+}
+
+// WithCache returns a service over the same database with a cache of limitBytes of its own.
+func (s *Service) WithCache(limitBytes int) *Service { return New(s.db, limitBytes) }
+
+// Stats returns the cache's counters.
+func (s *Service) Stats() Stats {
+	s.mu.Lock()
+	b := s.bytes
+	s.mu.Unlock()
+	return Stats{Hits: s.hits.Load(), Misses: s.misses.Load(), Shared: s.shared.Load(), Bytes: b}
 }
 
 // Invalidate drops every cached tile; the next request renders afresh.
 func (s *Service) Invalidate() {
 	s.version.Add(1)
 	s.mu.Lock()
-	s.cache = map[key]*Tile{}
+	s.lru.Init()
+	clear(s.index)
 	s.bytes = 0
 	s.mu.Unlock()
 }
 
-// Tile renders (or returns from cache) one tile of layer.
+// Tile renders (or returns from cache) one tile of layer. Concurrent requests for a tile that is
+// not cached wait for one render; a render outlives the request that started it only as long as
+// some request still waits for it.
 func (s *Service) Tile(ctx context.Context, l *Layer, z, x, y int) (*Tile, error) {
 	k := key{l.Name, z, x, y}
-	if s.enabled {
-		s.mu.Lock()
-		t, ok := s.cache[k]
-		s.mu.Unlock()
-		if ok {
-			return t, nil
-		}
+	if t := s.cached(k); t != nil {
+		s.hits.Add(1)
+		return t, nil
 	}
 	version := s.version.Load()
-	t, err := s.render(ctx, l, z, x, y)
-	if err != nil {
-		return nil, err
-	}
-	if s.enabled && s.version.Load() == version {
-		s.mu.Lock()
-		if s.bytes+len(t.Data) > s.limit {
-			s.cache = map[key]*Tile{} // a crude but bounded policy: start over when full
-			s.bytes = 0
+	flight := fmt.Sprintf("%s/%d/%d/%d@%d", l.Name, z, x, y, version)
+	ch := s.group.DoChan(flight, func() (any, error) {
+		s.misses.Add(1)
+		// The render belongs to whoever waits; it is not tied to the first request's context, so
+		// that client going away does not fail the others. It is bounded instead.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
+		defer cancel()
+		t, err := s.render(rctx, l, z, x, y)
+		if err == nil && s.enabled && s.version.Load() == version {
+			s.store(k, t)
 		}
-		s.cache[k] = t
-		s.bytes += len(t.Data)
-		s.mu.Unlock()
+		return t, err
+	})
+	select {
+	case res := <-ch:
+		if res.Shared {
+			s.shared.Add(1)
+		}
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*Tile), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return t, nil
+}
+
+// renderTimeout bounds one tile's render (a z0 tile of every parcel of a province takes seconds).
+const renderTimeout = 60 * time.Second
+
+func (s *Service) cached(k key) *Tile {
+	if !s.enabled {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.index[k]; ok {
+		s.lru.MoveToFront(e)
+		return e.Value.(*entry).t
+	}
+	return nil
+}
+
+// store adds a tile and evicts the least recently used ones past the byte limit. A tile larger
+// than the whole cache is not kept.
+func (s *Service) store(k key, t *Tile) {
+	if len(t.Data) > s.limit {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.index[k]; ok {
+		return
+	}
+	s.index[k] = s.lru.PushFront(&entry{k, t})
+	s.bytes += len(t.Data)
+	for s.bytes > s.limit {
+		last := s.lru.Back()
+		e := last.Value.(*entry)
+		s.lru.Remove(last)
+		delete(s.index, e.k)
+		s.bytes -= len(e.t.Data)
+	}
 }
 
 // Query is the SQL and arguments of tile z/x/y of the layer: one row, one bytea column.
