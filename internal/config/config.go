@@ -37,6 +37,9 @@ type Config struct {
 	// one HeavyTimeout (ECOCOMP_HEAVY_TIMEOUT, default 10m). Zero values take the defaults.
 	PoolWait         time.Duration
 	HeavyConcurrency int
+	// TileRenders is how many distinct cold tiles render at once (ECOCOMP_TILE_RENDERS, default 4);
+	// the same tile asked for by many clients renders once.
+	TileRenders int
 	RequestTimeout   time.Duration
 	HeavyTimeout     time.Duration
 
@@ -98,6 +101,7 @@ func FromEnv() Config {
 	}
 	c.PoolWait = c.duration("ECOCOMP_POOL_WAIT", 3*time.Second)
 	c.HeavyConcurrency = c.count("ECOCOMP_HEAVY_CONCURRENCY", 2)
+	c.TileRenders = c.count("ECOCOMP_TILE_RENDERS", 4)
 	c.RequestTimeout = c.duration("ECOCOMP_REQUEST_TIMEOUT", 30*time.Second)
 	c.HeavyTimeout = c.duration("ECOCOMP_HEAVY_TIMEOUT", 10*time.Minute)
 	c.LogFormat = strings.ToLower(os.Getenv("ECOCOMP_LOG_FORMAT"))

@@ -39,6 +39,7 @@ func newMetrics(pool *pgxpool.Pool, t *tiles.Service) *metrics {
 		m.shed.WithLabelValues(cl.String(), "database")
 	}
 	m.shed.WithLabelValues(classHeavy.String(), "heavy")
+	m.shed.WithLabelValues(classLight.String(), "tile_renders")
 	m.reg.MustRegister(m.requests, m.duration, m.shed, m.gone,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {

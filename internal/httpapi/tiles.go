@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -51,7 +52,20 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || y < 0 || y >= n {
 		return apperr.BadParam("y", "%q is not a tile row at zoom %d (0–%d)", yStr, z, n-1)
 	}
+	if z < l.MinZoom {
+		// Below the layer's zoom range (TileJSON minzoom) there is nothing to draw: an empty tile,
+		// not a render of every parcel in a province-sized square.
+		w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
 	t, err := s.tiles.Tile(r.Context(), l, z, x, y)
+	if errors.Is(err, tiles.ErrBusy) {
+		w.Header().Set("Retry-After", "2")
+		s.limits.shed(classLight, "tile_renders")
+		return apperr.Wrap(apperr.Unavailable, err, "%s", err)
+	}
 	if err != nil {
 		return err
 	}

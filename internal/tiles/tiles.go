@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -129,7 +130,20 @@ type Service struct {
 	index map[key]*list.Element
 	bytes int
 
-	hits, misses, shared atomic.Int64
+	hits, misses, shared, busy atomic.Int64
+
+	// renders bounds the distinct tiles rendered at once; a render waits at most renderWait
+	// for a turn, then the request is told to come back (ErrBusy).
+	renders    chan struct{}
+	renderWait time.Duration
+}
+
+// ErrBusy is a cold tile turned away because enough tiles are being rendered already.
+var ErrBusy = errors.New("the server is rendering as many tiles as it can; try again in a moment")
+
+// LimitRenders lets at most n distinct tiles render at once, each waiting at most wait for a turn.
+func (s *Service) LimitRenders(n int, wait time.Duration) {
+	s.renders, s.renderWait = make(chan struct{}, max(n, 1)), wait
 }
 
 type key struct {
@@ -151,6 +165,7 @@ type Tile struct {
 // Stats are the cache's counters since the start.
 type Stats struct {
 	Hits, Misses, Shared int64 // served from the cache; rendered; waited for another's render
+	Busy                 int64 // turned away: too many renders at once
 	Bytes                int   // in the cache now
 }
 
@@ -160,14 +175,18 @@ func New(db Querier, limitBytes int) *Service {
 }
 
 // WithCache returns a service over the same database with a cache of limitBytes of its own.
-func (s *Service) WithCache(limitBytes int) *Service { return New(s.db, limitBytes) }
+func (s *Service) WithCache(limitBytes int) *Service {
+	c := New(s.db, limitBytes)
+	c.renders, c.renderWait = s.renders, s.renderWait
+	return c
+}
 
 // Stats returns the cache's counters.
 func (s *Service) Stats() Stats {
 	s.mu.Lock()
 	b := s.bytes
 	s.mu.Unlock()
-	return Stats{Hits: s.hits.Load(), Misses: s.misses.Load(), Shared: s.shared.Load(), Bytes: b}
+	return Stats{Hits: s.hits.Load(), Misses: s.misses.Load(), Shared: s.shared.Load(), Busy: s.busy.Load(), Bytes: b}
 }
 
 // Invalidate drops every cached tile; the next request renders afresh.
@@ -192,6 +211,17 @@ func (s *Service) Tile(ctx context.Context, l *Layer, z, x, y int) (*Tile, error
 	version := s.version.Load()
 	flight := fmt.Sprintf("%s/%d/%d/%d@%d", l.Name, z, x, y, version)
 	ch := s.group.DoChan(flight, func() (any, error) {
+		if s.renders != nil {
+			timer := time.NewTimer(s.renderWait)
+			defer timer.Stop()
+			select {
+			case s.renders <- struct{}{}:
+				defer func() { <-s.renders }()
+			case <-timer.C:
+				s.busy.Add(1)
+				return nil, ErrBusy
+			}
+		}
 		s.misses.Add(1)
 		// The render belongs to whoever waits; it is not tied to the first request's context, so
 		// that client going away does not fail the others. It is bounded instead.
