@@ -70,6 +70,11 @@ type Config struct {
 
 	// invalid collects the variables that could not be parsed; Validate reports them.
 	invalid []string
+
+	// ShutdownGrace is how long `ecocomp serve`, told to stop, waits for running import jobs
+	// before it cancels them (ECOCOMP_SHUTDOWN_GRACE, default 30s); cancelled ones roll back and
+	// run again at the next start.
+	ShutdownGrace time.Duration
 }
 
 // FromEnv reads the configuration from the environment, with the documented defaults.
@@ -126,6 +131,7 @@ func FromEnv() Config {
 	c.LockoutAttempts = c.count("ECOCOMP_LOCKOUT_ATTEMPTS", 5)
 	c.PIIKey = os.Getenv("ECOCOMP_PII_KEY")
 	c.PIIKeyFile = os.Getenv("ECOCOMP_PII_KEY_FILE")
+	c.ShutdownGrace = c.duration("ECOCOMP_SHUTDOWN_GRACE", 30*time.Second)
 	return c
 }
 

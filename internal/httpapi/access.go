@@ -70,6 +70,7 @@ var routeRules = map[string]rule{
 	"GET /ogc/collections/{collection}/items/{id}": read,
 	"POST /api/v1/imports":                         import_,
 	"GET /api/v1/imports/{id}":                     import_,
+	"DELETE /api/v1/imports/{id}":                  import_,
 	"POST /api/v1/owners/search":                   staff(auth.CaseOfficer, auth.Finance, auth.Admin),
 }
 

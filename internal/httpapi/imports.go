@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,13 +13,16 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
 	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/ingest"
+	"github.com/wuyuan-forestry/ecocomp/internal/jobs"
 )
 
 // maxUpload bounds an uploaded file (a county's zipped Shapefile is some hundred MB).
@@ -28,15 +32,27 @@ const maxUpload = 2 << 30
 const maxFormField = 1 << 20
 
 func (s *Server) importRoutes(r chi.Router) {
+	s.jobs = jobs.NewRunner(s.pool, s.log, jobs.Settings{Workers: jobs.DefaultWorkers})
 	r.Post("/api/v1/imports", s.handle(s.postImport))
 	r.Get("/api/v1/imports/{id}", s.handle(s.getImport))
+	r.Delete("/api/v1/imports/{id}", s.handle(s.deleteImport))
 }
 
+// StartJobs makes the server's import workers sweep for interrupted jobs and claim queued ones
+// (also those submitted to other instances) every few seconds until ctx ends; a server that was
+// not started still runs the jobs submitted to it. Serve calls it.
+func (s *Server) StartJobs(ctx context.Context) { s.jobs.Start(ctx) }
+
+// DrainJobs stops taking import jobs, waits up to grace for the running ones, then cancels them
+// (they roll back and are queued again for the next start). Serve calls it on shutdown.
+func (s *Server) DrainJobs(grace time.Duration) { s.jobs.Drain(grace) }
+
 // postImport takes a multipart upload — the part "file" (.zip Shapefile set, .gpkg, .geojson,
-// .json) and optional fields kind (parcels|zones), srid, encoding, layer, dry_run, full, mapping
-// (JSON), area, area_kind, zone_field, site_field, value_map — and answers 202 with the id of
-// the import, which runs in the background. Surveyors and administrators may upload (routeRules);
-// a full import, which retires the parcels a file lacks, needs an administrator.
+// .json) and optional fields kind (parcels|zones), county, srid, encoding, layer, dry_run, full,
+// mapping (JSON), area, area_kind, zone_field, site_field, value_map — and answers 202 with the
+// id of the import, a durable job that runs in the background (one per county at a time).
+// Surveyors and administrators may upload (routeRules); a full import, which retires the parcels
+// a file lacks, needs an administrator.
 func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	mr, err := r.MultipartReader()
@@ -47,12 +63,8 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	submitted := false
-	defer func() {
-		if !submitted {
-			os.RemoveAll(dir)
-		}
-	}()
+	// The job keeps its own copy of the upload in the database.
+	defer os.RemoveAll(dir)
 	fields := map[string]string{}
 	var path, name string
 	for {
@@ -97,11 +109,10 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 	if path == "" {
 		return apperr.BadParam("file", "the upload has no part named \"file\"")
 	}
-	kind, opt, err := importOptions(fields)
+	kind, opt, err := jobs.ParseFields(fields)
 	if err != nil {
 		return err
 	}
-	opt.Source = name
 	if opt.Full && !principalOf(r).Has(auth.Admin) {
 		return apperr.New(apperr.Forbidden, "a full import retires every parcel the file lacks: it needs the role admin")
 	}
@@ -110,13 +121,18 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	id, err := ingest.Submit(r.Context(), s.pool, s.log, kind, path, dir, opt)
+	county, err := jobs.ResolveCounty(r.Context(), s.pool, fields["county"])
 	if err != nil {
 		return err
 	}
-	submitted = true
+	id, err := jobs.Submit(r.Context(), s.pool, jobs.Submission{Kind: kind, File: name, Path: path, Fields: fields, County: county,
+		Request: audit.Request{ID: middleware.GetReqID(r.Context()), ClientAddr: clientAddr(r)}})
+	if err != nil {
+		return err
+	}
+	s.jobs.Kick()
 	if err := audit.Record(r.Context(), s.pool, audit.Entry{Action: "import.submit", Entity: kind, EntityID: fmt.Sprintf("job %d", id),
-		Detail: map[string]any{"file": name, "dry_run": opt.DryRun, "full": opt.Full}}); err != nil {
+		Detail: map[string]any{"file": name, "dry_run": opt.DryRun, "full": opt.Full, "county": county}}); err != nil {
 		return err
 	}
 	href := fmt.Sprintf("/api/v1/imports/%d", id)
@@ -160,82 +176,6 @@ func uploadError(err error) error {
 	return apperr.Wrap(apperr.Invalid, err, "the multipart upload could not be read")
 }
 
-// importOptions reads the upload's option fields.
-func importOptions(f map[string]string) (string, ingest.Options, error) {
-	var opt ingest.Options
-	kind := strings.TrimSpace(f["kind"])
-	if kind == "" {
-		kind = ingest.KindParcels
-	}
-	if kind != ingest.KindParcels && kind != ingest.KindZones {
-		return "", opt, apperr.BadParam("kind", "%q is not importable; use parcels or zones", kind)
-	}
-	known := map[string]bool{"kind": true, "srid": true, "encoding": true, "layer": true, "dry_run": true}
-	if kind == ingest.KindParcels {
-		known["full"], known["mapping"] = true, true
-	} else {
-		for _, k := range []string{"area", "area_kind", "zone_field", "site_field", "value_map"} {
-			known[k] = true
-		}
-	}
-	for k := range f {
-		if !known[k] {
-			return "", opt, apperr.BadParam(k, "not an option of a %s import", kind)
-		}
-	}
-	if v := strings.TrimSpace(f["srid"]); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return "", opt, apperr.BadParam("srid", "%q is not an EPSG code such as 4548", v)
-		}
-		opt.SRID = n
-	}
-	if v := strings.TrimSpace(f["encoding"]); v != "" {
-		e, ok := ingest.NormalizeEncoding(v)
-		if !ok {
-			return "", opt, apperr.BadParam("encoding", "%q is not offered; use GBK, GB18030, UTF-8, BIG5 or CP1252", v)
-		}
-		opt.Encoding = e
-	}
-	opt.Layer = strings.TrimSpace(f["layer"])
-	var err error
-	if opt.DryRun, err = boolField(f, "dry_run"); err != nil {
-		return "", opt, err
-	}
-	if opt.Full, err = boolField(f, "full"); err != nil {
-		return "", opt, err
-	}
-	if v := strings.TrimSpace(f["mapping"]); v != "" {
-		m, err := ingest.ParseMapping([]byte(v))
-		if err != nil {
-			return "", opt, &apperr.Error{Code: apperr.Invalid, Param: "mapping", Detail: plainDetail(err)}
-		}
-		opt.Mapping = m
-	}
-	if kind == ingest.KindZones {
-		opt.Area, opt.AreaKind = strings.TrimSpace(f["area"]), strings.TrimSpace(f["area_kind"])
-		opt.ZoneField, opt.SiteField = strings.TrimSpace(f["zone_field"]), strings.TrimSpace(f["site_field"])
-		vm, err := ingest.ParseValueMap(f["value_map"])
-		if err != nil {
-			return "", opt, apperr.BadParam("value_map", "%s", err)
-		}
-		opt.ValueMap = vm
-	}
-	return kind, opt, nil
-}
-
-func boolField(f map[string]string, name string) (bool, error) {
-	v := strings.TrimSpace(f[name])
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, apperr.BadParam(name, "%q is not true or false", v)
-	}
-	return b, nil
-}
-
 func plainDetail(err error) string {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
@@ -244,16 +184,39 @@ func plainDetail(err error) string {
 	return err.Error()
 }
 
-// getImport answers an import's status and, once it ran, its report (JSON, or the readable
+// importID is the {id} of an import route; anything else is no import at all.
+func importID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "there is no import %q", chi.URLParam(r, "id"))
+	}
+	return id, nil
+}
+
+// ownImport returns import id when the caller may see and cancel it: the submitter, or an
+// administrator.
+func (s *Server) ownImport(r *http.Request, id int64) (*jobs.Job, error) {
+	job, err := jobs.Get(r.Context(), s.pool, id)
+	if err != nil {
+		return nil, err
+	}
+	if p := principalOf(r); !p.Has(auth.Admin) && (job.UserID == nil || *job.UserID != p.Actor.UserID) {
+		return job, apperr.New(apperr.Forbidden, "import %d was submitted by someone else; a surveyor sees and cancels their own imports, an administrator all", id)
+	}
+	return job, nil
+}
+
+// getImport answers an import's status — with its queue position while it waits, its phase while
+// it runs, a note when it was interrupted — and, once it ended, its report (JSON, or the readable
 // summary with ?format=text).
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := onlyParams(q, "format"); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return apperr.New(apperr.NotFound, "there is no import %q", chi.URLParam(r, "id"))
+	id, err := importID(r)
+	if err != nil {
+		return err
 	}
 	format, _, err := single(q, "format")
 	if err != nil {
@@ -262,23 +225,93 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) error {
 	if format != "" && format != "json" && format != "text" {
 		return apperr.BadParam("format", "%q is not offered; use json or text", format)
 	}
-	job, err := ingest.GetJob(r.Context(), s.pool, id)
+	job, err := s.ownImport(r, id)
 	if err != nil {
 		return err
-	}
-	if p := principalOf(r); !p.Has(auth.Admin) && (job.UserID == nil || *job.UserID != p.Actor.UserID) {
-		return apperr.New(apperr.Forbidden, "import %d was submitted by someone else; a surveyor sees their own imports, an administrator all", id)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if format == "text" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		var rep ingest.Report
-		if len(job.Report) == 0 || json.Unmarshal(job.Report, &rep) != nil || rep.Kind == "" {
+		if len(job.Report) == 0 || json.Unmarshal(job.Report, &rep) != nil || rep.Kind == "" || job.Status == jobs.Cancelled {
 			_, err := fmt.Fprintf(w, "import %d of %s: %s\n", job.ID, job.File, job.Status)
+			if err == nil && job.Note != "" {
+				_, err = fmt.Fprintf(w, "  %s\n", job.Note)
+			}
+			if err == nil && rep.Reason != "" {
+				_, err = fmt.Fprintf(w, "  %s\n", rep.Reason)
+			}
 			return err
 		}
 		return rep.WriteText(w)
 	}
 	writeJSON(w, http.StatusOK, job)
+	return nil
+}
+
+// cancelWait is how long DELETE waits for a running import to roll back before it answers 202.
+const cancelWait = 15 * time.Second
+
+// deleteImport cancels an import: the submitter's or, for an administrator, anyone's. A queued
+// import is cancelled at once; a running one is stopped and its transaction rolled back, which
+// the answer waits for (up to cancelWait; then 202, and GET tells the end). Nothing of a
+// cancelled import is written. A finished import is a conflict. Audited as import.cancel.
+func (s *Server) deleteImport(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	id, err := importID(r)
+	if err != nil {
+		return err
+	}
+	job, err := s.ownImport(r, id)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Forbidden {
+			if aerr := audit.Record(r.Context(), s.pool, audit.Entry{Action: "import.cancel", Entity: job.Kind, EntityID: fmt.Sprintf("job %d", id),
+				Outcome: audit.Denied, Detail: map[string]any{"reason": "submitted by someone else"}}); aerr != nil {
+				return aerr
+			}
+		}
+		return err
+	}
+	was, err := jobs.Cancel(r.Context(), s.pool, id)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Conflict {
+			if aerr := audit.Record(r.Context(), s.pool, audit.Entry{Action: "import.cancel", Entity: job.Kind, EntityID: fmt.Sprintf("job %d", id),
+				Outcome: audit.Failed, Detail: map[string]any{"reason": "already ended", "status": was}}); aerr != nil {
+				return aerr
+			}
+		}
+		return err
+	}
+	if was == jobs.Running {
+		s.jobs.Cancel(id)
+		// Written now that the cancellation is on its way: the import being cancelled may hold the
+		// audit chain until its transaction ends.
+		if err := audit.Record(r.Context(), s.pool, audit.Entry{Action: "import.cancel", Entity: job.Kind, EntityID: fmt.Sprintf("job %d", id),
+			Detail: map[string]any{"was": was, "phase": job.Phase}}); err != nil {
+			return err
+		}
+	}
+	deadline := time.Now().Add(cancelWait)
+	for {
+		if job, err = jobs.Get(r.Context(), s.pool, id); err != nil {
+			return err
+		}
+		if job.Done() || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-r.Context().Done():
+			return r.Context().Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	status := http.StatusOK
+	if !job.Done() {
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, job)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
+	"github.com/wuyuan-forestry/ecocomp/internal/jobs"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	"github.com/wuyuan-forestry/ecocomp/internal/tiles"
 	"github.com/wuyuan-forestry/ecocomp/web"
@@ -38,6 +39,7 @@ type Server struct {
 	limits  *limiter
 	extent  extentCache
 	tiles   *tiles.Service
+	jobs    *jobs.Runner // the import workers (imports.go)
 }
 
 // New builds the server's routes on pool.
@@ -201,8 +203,10 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// Serve listens on cfg.Addr and serves until ctx ends, then drains requests for up to 10 s.
-// ready, when not nil, receives the bound address once the listener is up.
+// Serve listens on cfg.Addr and serves until ctx ends, then drains requests for up to 10 s and,
+// meanwhile, stops claiming import jobs and waits up to cfg.ShutdownGrace for the running ones
+// before it cancels them (they roll back and are queued again). ready, when not nil, receives the
+// bound address once the listener is up.
 func Serve(ctx context.Context, s *Server, addr string, ready func(net.Addr)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -213,16 +217,26 @@ func Serve(ctx context.Context, s *Server, addr string, ready func(net.Addr)) er
 		ready(ln.Addr())
 	}
 	s.Start(ctx)
+	s.StartJobs(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		s.DrainJobs(durationOr(s.cfg.ShutdownGrace, 30*time.Second))
 		return err
 	case <-ctx.Done():
 	}
+	// Import jobs stop being claimed and get their grace period while requests drain.
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		s.DrainJobs(durationOr(s.cfg.ShutdownGrace, 30*time.Second))
+	}()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(shutdownCtx)
+	<-jobsDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
@@ -63,8 +64,11 @@ type Querier interface {
 }
 
 // LoadRoll builds the roll of year from the subsidy lines of the latest full recompute for that
-// year, for one township (code or name) or, when township is empty, the whole county. kr
-// decrypts the owners' ID numbers and accounts; the roll holds them in clear until Mask.
+// year, for one township (code or name) or, when township is empty, the whole county. The roll
+// takes the parcel versions in force when that recompute ran — the ones it computed — so an
+// import after it (whose new versions get lines of their own) changes no roll already drawn;
+// the next full recompute of the year takes them in. kr decrypts the owners' ID numbers and
+// accounts; the roll holds them in clear until Mask.
 func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, township string) (*Roll, error) {
 	if kr == nil {
 		return nil, apperr.Wrap(apperr.Unavailable, pii.ErrNoKey, "owners' ID numbers and accounts are encrypted and no key is configured: the administrator must set ECOCOMP_PII_KEY or ECOCOMP_PII_KEY_FILE (docs/pii-keys.md)")
@@ -72,8 +76,10 @@ func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, townsh
 	r := &Roll{Year: year, Township: township, Rows: []RollRow{}, Villages: []Subtotal{}, Townships: []Subtotal{},
 		Note: "amounts are the sums of the parcel subsidy lines; owners, villages and parcels marked demo are demonstration data (演示数据)"}
 	var vid int64
-	err := db.QueryRow(ctx, `SELECT r.policy_version_id, v.version FROM recompute_run r JOIN policy_version v ON v.id = r.policy_version_id
-		WHERE r.year = $1 AND r.scope = 'all' ORDER BY r.id DESC LIMIT 1`, year).Scan(&vid, &r.PolicyVersion)
+	var asOf time.Time
+	err := db.QueryRow(ctx, `SELECT r.policy_version_id, v.version, coalesce(r.finished_at, r.started_at) FROM recompute_run r
+		JOIN policy_version v ON v.id = r.policy_version_id
+		WHERE r.year = $1 AND r.scope = 'all' ORDER BY r.id DESC LIMIT 1`, year).Scan(&vid, &r.PolicyVersion, &asOf)
 	if err == pgx.ErrNoRows {
 		return nil, apperr.New(apperr.NotFound, "no subsidy lines have been computed for %d: run `ecocomp recompute --year %d` first", year, year)
 	}
@@ -94,14 +100,14 @@ func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, townsh
 		       coalesce(o.name, '（无权利人记录）'), coalesce(o.kind, ''), o.id_number_enc, o.bank_account_enc,
 		       s.program, s.program_name, count(DISTINCT s.parcel_id), sum(s.area_centimu), sum(s.amount_fen), count(*)
 		FROM subsidy_line s
-		JOIN parcel p ON p.id = s.parcel_id AND p.valid_to IS NULL
+		JOIN parcel p ON p.id = s.parcel_id AND p.valid_from <= $4 AND (p.valid_to IS NULL OR p.valid_to > $4)
 		LEFT JOIN owner o ON o.id = p.owner_id
 		LEFT JOIN admin_unit tw ON tw.code = p.township_code
 		LEFT JOIN admin_unit vi ON vi.code = p.village_code
 		WHERE s.policy_version_id = $1 AND s.year = $2 AND s.amount_fen > 0
 		  AND ($3 = '' OR p.township_code = $3 OR tw.name = $3)
 		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, o.id
-		ORDER BY 1, 3, 5, o.id, 9`, vid, year, township)
+		ORDER BY 1, 3, 5, o.id, 9`, vid, year, township, asOf)
 	if err != nil {
 		return nil, err
 	}
