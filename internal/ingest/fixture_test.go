@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/ingest"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 )
 
@@ -66,6 +67,10 @@ func parcel(n, i, j int, extra map[string]any) feature {
 	}
 	return feature{props: p, rings: square(i, j)}
 }
+
+// keepVillages is the mapping that keeps the village names of basic() as an extra attribute
+// (a field no mapping lists is not kept, and not published).
+var keepVillages = &ingest.Mapping{Extra: []string{"CUN_MC"}}
 
 func code(n int) string { return fmt.Sprintf("3611301000010001%05d", n) }
 

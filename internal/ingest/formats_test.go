@@ -164,7 +164,7 @@ func TestFormatsAccepted(t *testing.T) {
 				}
 			}},
 		{name: "other field names through a mapping",
-			opt: ingest.Options{Mapping: mustMapping(`{"XBH": "XIAO_BAN", "MJ": "MIAN_JI", "OBJECTID": null}`)},
+			opt: ingest.Options{Mapping: mustMapping(`{"fields": {"XBH": "XIAO_BAN", "MJ": "MIAN_JI", "OBJECTID": null}, "extra": ["cun_mc"]}`)},
 			make: func(t *testing.T, dir string) string {
 				fs := basic()
 				for i := range fs {
@@ -186,7 +186,11 @@ func TestFormatsAccepted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			pool := newCounty(t)
 			file := tc.make(t, t.TempDir())
-			rep, err := ingest.ImportParcels(ctx, pool, file, tc.opt)
+			opt := tc.opt
+			if opt.Mapping == nil {
+				opt.Mapping = keepVillages
+			}
+			rep, err := ingest.ImportParcels(ctx, pool, file, opt)
 			if err != nil {
 				t.Fatalf("import: %v\n%s", err, rep.Text())
 			}
@@ -376,7 +380,11 @@ func TestRejectedFilesChangeNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			file := tc.make(t, t.TempDir())
-			rep, err := ingest.ImportParcels(ctx, pool, file, tc.opt)
+			opt := tc.opt
+			if opt.Mapping == nil {
+				opt.Mapping = keepVillages
+			}
+			rep, err := ingest.ImportParcels(ctx, pool, file, opt)
 			if !errors.Is(err, ingest.ErrRejected) {
 				t.Fatalf("err = %v; want a rejection\n%s", err, rep.Text())
 			}

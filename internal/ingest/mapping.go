@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -42,26 +43,38 @@ var exportDerived = func() map[string]bool {
 	return m
 }()
 
-// Mapping names the source fields of parcel fields, for files that do not use the standard names.
+// Mapping names the source fields of parcel fields, for files that do not use the standard names,
+// and the fields kept (and published) as extra attributes.
 type Mapping struct {
 	// Fields maps a source field name (any case) to a standard field name (ParcelFields or
-	// PerHectareStock), or to "" to ignore the field (it is not kept as an extra attribute).
+	// PerHectareStock), or to "" to ignore the field.
 	Fields map[string]string
+	// Extra lists the source fields (any case) kept unchanged in parcel.extra and published
+	// with the parcel by the lookup API, OGC items and exports. A field the list does not name
+	// is not kept; one that looks like personal data is not kept even when named.
+	Extra []string
 }
 
 // ParseMapping reads a --mapping file: a JSON object from source field names to standard field
-// names ({"XBH": "XIAO_BAN", "MJ": "MIAN_JI", "OBJECTID": null}), optionally under "fields".
+// names ({"XBH": "XIAO_BAN", "MJ": "MIAN_JI", "OBJECTID": null}), or an object with that under
+// "fields" and the fields to keep as extra attributes under "extra"
+// ({"fields": {"XBH": "XIAO_BAN"}, "extra": ["CUN_MC", "BEI_ZHU"]}).
 func ParseMapping(data []byte) (*Mapping, error) {
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&raw); err != nil {
 		return nil, apperr.New(apperr.Invalid, "the mapping is not a JSON object of source field → standard field (%v)", err)
 	}
-	if inner, ok := raw["fields"]; ok && len(raw) == 1 {
+	var extraRaw json.RawMessage
+	if structured(raw) {
+		inner, extra := raw["fields"], raw["extra"]
 		raw = nil
-		if err := json.Unmarshal(inner, &raw); err != nil {
-			return nil, apperr.New(apperr.Invalid, "the mapping's \"fields\" is not an object of source field → standard field (%v)", err)
+		if inner != nil {
+			if err := json.Unmarshal(inner, &raw); err != nil {
+				return nil, apperr.New(apperr.Invalid, "the mapping's \"fields\" is not an object of source field → standard field (%v)", err)
+			}
 		}
+		extraRaw = extra
 	}
 	known := map[string]bool{PerHectareStock: true}
 	for _, f := range ParcelFields {
@@ -93,39 +106,115 @@ func ParseMapping(data []byte) (*Mapping, error) {
 		seen[target] = k
 		m.Fields[k] = target
 	}
+	if extraRaw != nil {
+		if err := json.Unmarshal(extraRaw, &m.Extra); err != nil {
+			return nil, apperr.New(apperr.Invalid, "the mapping's \"extra\" is not a list of field names to keep as extra attributes (%v)", err)
+		}
+	}
+	mapped := map[string]string{}
+	for k := range m.Fields {
+		mapped[strings.ToUpper(k)] = k
+	}
+	listed := map[string]bool{}
+	for _, e := range m.Extra {
+		up := strings.ToUpper(strings.TrimSpace(e))
+		switch {
+		case up == "":
+			return nil, apperr.New(apperr.Invalid, "mapping \"extra\": an empty field name")
+		case listed[up]:
+			return nil, apperr.New(apperr.Invalid, "mapping \"extra\": %q is listed twice", e)
+		case mapped[up] != "":
+			return nil, apperr.New(apperr.Invalid, "mapping \"extra\": %q is also in \"fields\"; a field is mapped or kept as an extra attribute, not both", e)
+		case known[up] || aliases[up] != "":
+			return nil, apperr.New(apperr.Invalid, "mapping \"extra\": %q is a parcel field, stored as such, not an extra attribute", e)
+		case ComputedProperty(e):
+			return nil, apperr.New(apperr.Invalid, "mapping \"extra\": %q is the name of a property ecocomp computes for every parcel; rename the field in the file", e)
+		}
+		listed[up] = true
+	}
 	return m, nil
+}
+
+// structured reports whether a mapping file is the {"fields": …, "extra": […]} form rather than
+// a flat object of source field → standard field (where a field could be called "fields").
+func structured(raw map[string]json.RawMessage) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	for k, v := range raw {
+		t := bytes.TrimSpace(v)
+		switch {
+		case k == "fields" && len(t) > 0 && t[0] == '{':
+		case k == "extra" && len(t) > 0 && t[0] == '[':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// MarshalJSON writes the mapping as ParseMapping reads it (a job stores its mapping so).
+func (m *Mapping) MarshalJSON() ([]byte, error) {
+	fields := map[string]*string{}
+	for k, v := range m.Fields {
+		if v == "" {
+			fields[k] = nil
+			continue
+		}
+		fields[k] = &v
+	}
+	extra := m.Extra
+	if extra == nil {
+		extra = []string{}
+	}
+	return json.Marshal(struct {
+		Fields map[string]*string `json:"fields"`
+		Extra  []string           `json:"extra"`
+	}{fields, extra})
 }
 
 // fieldPlan says what becomes of each staged field.
 type fieldPlan struct {
-	target  map[string]stageCol // standard field → the column holding it
-	extra   []string            // kept in parcel.extra
-	ignored []string            // neither mapped nor kept
-	dropped []string            // computed by an ecocomp export
-	shown   map[string]string   // source → target, for the report
+	target   map[string]stageCol // standard field → the column holding it
+	extra    []string            // kept in parcel.extra: listed by the mapping, and screened
+	ignored  []string            // mapped to null
+	dropped  []string            // computed by an ecocomp export
+	unlisted []string            // neither mapped nor listed as extra: not kept
+	withheld []string            // look like personal data: not kept
+	cols     map[string]stageCol // every staged field by name
+	shown    map[string]string   // source → target, for the report
 }
 
 // planFields maps the file's fields to parcel fields: explicit mapping first, then the standard
-// names (any case), then aliases; fields an ecocomp export computes are ignored when the file is
-// one; everything else is kept as an extra attribute.
+// names (any case), then aliases. Of the other fields, those the mapping lists as extra are kept
+// as extra attributes, unless their names look like personal data (withheld, with a warning) or
+// are those of computed properties (the file is refused); the rest are not kept.
 func planFields(cols []stageCol, m *Mapping, rep *Report) (fieldPlan, error) {
-	p := fieldPlan{target: map[string]stageCol{}, shown: map[string]string{}}
+	p := fieldPlan{target: map[string]stageCol{}, shown: map[string]string{}, cols: map[string]stageCol{}}
 	standard := map[string]bool{PerHectareStock: true}
 	for _, f := range ParcelFields {
 		standard[f] = true
 	}
 	explicit := map[string]string{}
+	allowed := map[string]bool{}
+	present := map[string]bool{}
+	for _, c := range cols {
+		present[strings.ToUpper(c.name)] = true
+		p.cols[c.name] = c
+	}
 	if m != nil {
 		for k, v := range m.Fields {
 			explicit[strings.ToUpper(k)] = v
 		}
-		present := map[string]bool{}
-		for _, c := range cols {
-			present[strings.ToUpper(c.name)] = true
-		}
 		for k := range m.Fields {
 			if !present[strings.ToUpper(k)] {
 				rep.note("the mapping names field %s, which the file does not have", k)
+			}
+		}
+		for _, e := range m.Extra {
+			allowed[strings.ToUpper(strings.TrimSpace(e))] = true
+			if !present[strings.ToUpper(strings.TrimSpace(e))] {
+				rep.note("the mapping lists field %s as extra, which the file does not have", e)
 			}
 		}
 	}
@@ -135,6 +224,26 @@ func planFields(cols []stageCol, m *Mapping, rep *Report) (fieldPlan, error) {
 	}
 	isExport := lower["code"] && lower["area_plane_ha"] && lower["legal_area_mu"]
 
+	// keep decides a field no parcel column takes.
+	var clash []string
+	keep := func(name string) {
+		if word, ok := personalName(name); ok {
+			p.withheld = append(p.withheld, name)
+			rep.add(Line{Severity: Warning, Check: "personal_data", Message: fmt.Sprintf(
+				"field %s looks like personal data (its name says %s): it is not kept or published", name, word)})
+			return
+		}
+		switch {
+		case allowed[strings.ToUpper(name)] && ComputedProperty(name):
+			clash = append(clash, name)
+		case allowed[strings.ToUpper(name)]:
+			p.extra = append(p.extra, name)
+		case isExport && exportDerived[strings.ToLower(name)]:
+			p.dropped = append(p.dropped, name)
+		default:
+			p.unlisted = append(p.unlisted, name)
+		}
+	}
 	// priority: 3 explicit, 2 standard name, 1 alias
 	prio := map[string]int{}
 	for _, c := range cols {
@@ -152,28 +261,29 @@ func planFields(cols []stageCol, m *Mapping, rep *Report) (fieldPlan, error) {
 			target, pr = a, 1
 		}
 		if target == "" {
-			if isExport && exportDerived[strings.ToLower(c.name)] {
-				p.dropped = append(p.dropped, c.name)
-			} else {
-				p.extra = append(p.extra, c.name)
-			}
+			keep(c.name)
 			continue
 		}
 		if prev, ok := p.target[target]; ok {
 			switch {
 			case prio[target] > pr:
-				p.extra = append(p.extra, c.name)
+				keep(c.name)
 				continue
 			case prio[target] == pr:
 				return p, reject("fields", "fields %s and %s both map to %s; say which one with --mapping", prev.name, c.name, target)
 			default:
-				p.extra = append(p.extra, prev.name)
+				keep(prev.name)
 				delete(p.shown, prev.name)
 			}
 		}
 		p.target[target] = c
 		prio[target] = pr
 		p.shown[c.name] = target
+	}
+	if len(clash) > 0 {
+		sort.Strings(clash)
+		return p, reject("fields", "the mapping lists %s as extra, but ecocomp computes a property of that name for every parcel (%s); rename the field in the file and in the mapping",
+			strings.Join(clash, ", "), strings.ToLower(strings.Join(clash, ", ")))
 	}
 	var missing []string
 	for _, f := range requiredFields {
@@ -190,8 +300,11 @@ func planFields(cols []stageCol, m *Mapping, rep *Report) (fieldPlan, error) {
 			strings.Join(missing, ", "), strings.Join(names, ", "))
 	}
 	sort.Strings(p.extra)
+	sort.Strings(p.unlisted)
 	rep.Fields = p.shown
 	rep.Extra = p.extra
 	rep.Ignored = append(append([]string{}, p.dropped...), p.ignored...)
+	rep.Unlisted = p.unlisted
+	rep.Withheld = p.withheld
 	return p, nil
 }

@@ -64,6 +64,9 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 	if err != nil {
 		return asRejection(rep, err)
 	}
+	if err := r.screenExtra(ctx, &plan); err != nil {
+		return err
+	}
 	opt.progress("validating %d rows", n)
 	overlaps, err := r.validateParcels(ctx, plan)
 	if err != nil {
@@ -422,13 +425,19 @@ func (r *run) translateCodes(ctx context.Context, plan fieldPlan) error {
 			r.rep.Schemes[f] = fmt.Sprintf("%s, translated to %s through code_dictionary", best, current)
 		}
 		if len(unknown) > 0 {
+			// An unknown code is kept in extra (and published) unless it looks like personal
+			// data; the report never shows such a value.
 			if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message)
-SELECT row, key, 'warning', 'unknown_code', format('unknown %s code %s (code scheme %s): %s is left empty and the code kept in extra as %s',
-	$1::text, quote_literal(`+col+`), $2::text, $1::text, $3::text)
+SELECT row, key, 'warning', 'unknown_code', CASE WHEN looks_like_personal_data(`+col+`)
+	THEN format('unknown %s code (a value that looks like personal data, not shown) in code scheme %s: %s is left empty and the value is not kept',
+		$1::text, $2::text, $1::text)
+	ELSE format('unknown %s code %s (code scheme %s): %s is left empty and the code kept in extra as %s',
+		$1::text, quote_literal(`+col+`), $2::text, $1::text, $3::text) END
 FROM ingest_src WHERE `+col+` = ANY($4)`, f, best, c.name, unknown); err != nil {
 				return err
 			}
-			if err := r.exec(ctx, `UPDATE ingest_src SET extra = extra || jsonb_build_object($1::text, `+col+`), `+col+` = NULL
+			if err := r.exec(ctx, `UPDATE ingest_src SET extra = CASE WHEN looks_like_personal_data(`+col+`) THEN extra
+	ELSE extra || jsonb_build_object($1::text, `+col+`) END, `+col+` = NULL
 WHERE `+col+` = ANY($2)`, c.name, unknown); err != nil {
 				return err
 			}

@@ -65,10 +65,12 @@ type Report struct {
 	Encoding   string            `json:"encoding,omitempty"`
 	Rows       int               `json:"rows"`
 	Fields     map[string]string `json:"fields,omitempty"`       // source field → parcel field
-	Extra      []string          `json:"extra_fields,omitempty"` // kept unchanged in parcel.extra
+	Extra      []string          `json:"extra_fields,omitempty"` // kept unchanged in parcel.extra, and published
 	Ignored    []string          `json:"ignored_fields,omitempty"`
-	Schemes    map[string]string `json:"code_schemes,omitempty"` // field → scheme the file's codes were read in
-	Area       string            `json:"area,omitempty"`         // zones: the protected area
+	Unlisted   []string          `json:"unlisted_fields,omitempty"` // not kept: the mapping does not list them as extra
+	Withheld   []string          `json:"withheld_fields,omitempty"` // not kept: they look like personal data
+	Schemes    map[string]string `json:"code_schemes,omitempty"`    // field → scheme the file's codes were read in
+	Area       string            `json:"area,omitempty"`            // zones: the protected area
 	Status     string            `json:"status"`
 	Reason     string            `json:"reason,omitempty"` // why it was rejected or failed, in one sentence
 	DryRun     bool              `json:"dry_run,omitempty"`
@@ -192,10 +194,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if len(r.Extra) > 0 {
-		fmt.Fprintf(&b, "  kept as extra attributes: %s\n", strings.Join(r.Extra, ", "))
+		fmt.Fprintf(&b, "  kept as extra attributes (published with the parcels): %s\n", strings.Join(r.Extra, ", "))
 	}
 	if len(r.Ignored) > 0 {
-		fmt.Fprintf(&b, "  ignored (computed by ecocomp on export): %s\n", strings.Join(r.Ignored, ", "))
+		fmt.Fprintf(&b, "  ignored (mapped to null, or computed by ecocomp on export): %s\n", strings.Join(r.Ignored, ", "))
+	}
+	if len(r.Unlisted) > 0 {
+		fmt.Fprintf(&b, "  not kept (list them under \"extra\" in the mapping to keep and publish them): %s\n", strings.Join(r.Unlisted, ", "))
+	}
+	if len(r.Withheld) > 0 {
+		fmt.Fprintf(&b, "  not kept, personal data: %s\n", strings.Join(r.Withheld, ", "))
 	}
 	if len(r.Schemes) > 0 {
 		keys := make([]string, 0, len(r.Schemes))
