@@ -29,7 +29,7 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for i in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 (cd "$ROOT" && go build -o "$OUT/loadgen" ./bench/loadgen)
-echo "server limits: ECOCOMP_POOL_WAIT=${ECOCOMP_POOL_WAIT:-3s} ECOCOMP_HEAVY_CONCURRENCY=${ECOCOMP_HEAVY_CONCURRENCY:-2} ECOCOMP_TILE_RENDERS=${ECOCOMP_TILE_RENDERS:-4} ECOCOMP_REQUEST_TIMEOUT=${ECOCOMP_REQUEST_TIMEOUT:-30s} ECOCOMP_HEAVY_TIMEOUT=${ECOCOMP_HEAVY_TIMEOUT:-10m}"
+echo "server limits: ECOCOMP_POOL_WAIT=${ECOCOMP_POOL_WAIT:-3s} ECOCOMP_HEAVY_CONCURRENCY=${ECOCOMP_HEAVY_CONCURRENCY:-one per two cores} ECOCOMP_TILE_RENDERS=${ECOCOMP_TILE_RENDERS:-4} ECOCOMP_REQUEST_TIMEOUT=${ECOCOMP_REQUEST_TIMEOUT:-30s} ECOCOMP_HEAVY_TIMEOUT=${ECOCOMP_HEAVY_TIMEOUT:-10m}"
 
 echo "== $CLIENTS clients, ${SECS}s: lookups 70, tiles z8–z11 25, county exports 5"
 "$OUT/loadgen" -url "http://127.0.0.1:$PORT" -c "$CLIENTS" -d "${SECS}s" -bbox "$BBOX" -pid $SERVER

@@ -22,10 +22,13 @@ import (
 
 type result struct {
 	kind   string
-	status int // 0: the request failed (connection refused, timeout)
+	status int // 0: the request failed (connection refused, timeout); shedStatus: turned away by a limit
 	took   time.Duration
 	at     time.Duration // since the start
 }
+
+// shedStatus marks a 503 whose problem says the server is busy: a limit at work, not a failure.
+const shedStatus = 1503
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "server")
@@ -97,12 +100,19 @@ func main() {
 				status := 0
 				resp, err := client.Get(*base + path(r, kind))
 				if err == nil {
+					status = resp.StatusCode
+					if status == http.StatusServiceUnavailable {
+						// A limit sheds with "busy" in the problem; anything else is an outage.
+						b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+						if strings.Contains(string(b), "busy") {
+							status = shedStatus
+						}
+					}
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					status = resp.StatusCode
 				}
 				results <- result{kind, status, time.Since(t0), t0.Sub(start)}
-				if status == 0 || status == 503 || status == 429 {
+				if status == 0 || status == 503 || status == shedStatus {
 					time.Sleep(100 * time.Millisecond) // a client backs off a little, as browsers do
 				}
 			}
@@ -145,7 +155,7 @@ func main() {
 			if r.status == 200 || r.status == 304 {
 				lat = append(lat, r.took)
 			}
-			if r.status == 0 || r.status >= 500 {
+			if r.status == 0 || (r.status >= 500 && r.status != shedStatus) {
 				errSeconds[int(r.at.Seconds())]++
 			}
 		}
@@ -153,7 +163,14 @@ func main() {
 		longest := slices.MaxFunc(rs, func(a, b result) int { return int(a.took - b.took) }).took
 		var parts []string
 		for _, s := range sortedKeys(statuses) {
-			parts = append(parts, fmt.Sprintf("%d×%d", statuses[s], s))
+			name := strconv.Itoa(s)
+			switch s {
+			case 0:
+				name = "no answer"
+			case shedStatus:
+				name = "503 shed"
+			}
+			parts = append(parts, fmt.Sprintf("%d×%s", statuses[s], name))
 		}
 		fmt.Printf("%-7s %6d requests (%s); ok: p50 %s p99 %s; longest of any %s\n", k.kind, len(rs), strings.Join(parts, " "),
 			pct(lat, 0.50), pct(lat, 0.99), longest.Round(time.Millisecond))
@@ -164,10 +181,10 @@ func main() {
 		for _, s := range secs {
 			parts = append(parts, fmt.Sprintf("%ds:%d", s, errSeconds[s]))
 		}
-		fmt.Printf("errors (5xx or no answer) by second: %s\n", strings.Join(parts, " "))
+		fmt.Printf("errors (5xx but shed, or no answer) by second: %s\n", strings.Join(parts, " "))
 		fmt.Printf("last error at %ds\n", secs[len(secs)-1])
 	} else {
-		fmt.Println("errors (5xx or no answer): none")
+		fmt.Println("errors (5xx but shed, or no answer): none")
 	}
 	if *pid > 0 {
 		fmt.Printf("server peak RSS: %d MB\n", peak>>20)

@@ -20,6 +20,7 @@ const (
 	TooLarge     Code = "too_large"    // the body is over a limit
 	TooMany      Code = "too_many"     // too many attempts; come back later (Retry-After)
 	Unavailable  Code = "unavailable"  // a dependency (the database) is down
+	Busy         Code = "busy"         // a limit sheds the request; it may come back (Retry-After)
 	Internal     Code = "internal"     // our fault; the detail says nothing more
 )
 

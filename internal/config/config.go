@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -33,15 +34,15 @@ type Config struct {
 	// Limits on the work in flight (README, "Limits"): a request waits at most PoolWait for a
 	// database slot (ECOCOMP_POOL_WAIT, default 3s); heavy requests — county-wide exports and
 	// rolls, OGC pages over 1,000 items — run HeavyConcurrency at a time (ECOCOMP_HEAVY_CONCURRENCY,
-	// default 2); a request may take RequestTimeout (ECOCOMP_REQUEST_TIMEOUT, default 30s), a heavy
+	// default one per two cores); a request may take RequestTimeout (ECOCOMP_REQUEST_TIMEOUT, default 30s), a heavy
 	// one HeavyTimeout (ECOCOMP_HEAVY_TIMEOUT, default 10m). Zero values take the defaults.
 	PoolWait         time.Duration
 	HeavyConcurrency int
 	// TileRenders is how many distinct cold tiles render at once (ECOCOMP_TILE_RENDERS, default 4);
 	// the same tile asked for by many clients renders once.
-	TileRenders int
-	RequestTimeout   time.Duration
-	HeavyTimeout     time.Duration
+	TileRenders    int
+	RequestTimeout time.Duration
+	HeavyTimeout   time.Duration
 
 	// LogFormat is ECOCOMP_LOG_FORMAT, text (default) or json; LogDebug is ECOCOMP_LOG_LEVEL=debug,
 	// which logs every request.
@@ -77,6 +78,10 @@ type Config struct {
 	ShutdownGrace time.Duration
 }
 
+// DefaultHeavyConcurrency is one heavy request per two cores (at least one): a county-wide export
+// keeps a PostgreSQL backend and the server busy, and lookups need the rest of the machine.
+func DefaultHeavyConcurrency() int { return max(1, runtime.NumCPU()/2) }
+
 // FromEnv reads the configuration from the environment, with the documented defaults.
 func FromEnv() Config {
 	c := Config{
@@ -105,7 +110,7 @@ func FromEnv() Config {
 		c.RequireSignIn = err == nil && !b
 	}
 	c.PoolWait = c.duration("ECOCOMP_POOL_WAIT", 3*time.Second)
-	c.HeavyConcurrency = c.count("ECOCOMP_HEAVY_CONCURRENCY", 2)
+	c.HeavyConcurrency = c.count("ECOCOMP_HEAVY_CONCURRENCY", DefaultHeavyConcurrency())
 	c.TileRenders = c.count("ECOCOMP_TILE_RENDERS", 4)
 	c.RequestTimeout = c.duration("ECOCOMP_REQUEST_TIMEOUT", 30*time.Second)
 	c.HeavyTimeout = c.duration("ECOCOMP_HEAVY_TIMEOUT", 10*time.Minute)

@@ -124,7 +124,7 @@ func (s *Server) limit(next http.Handler) http.Handler {
 			var shed *errShed
 			if errors.As(err, &shed) {
 				w.Header().Set("Retry-After", strconv.Itoa(shed.retryAfter))
-				s.fail(w, r, apperr.New(apperr.Unavailable, "%s", shed.what))
+				s.fail(w, r, apperr.New(apperr.Busy, "%s", shed.what))
 				return
 			}
 			s.fail(w, r, err)

@@ -36,6 +36,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
 	apperr.TooMany:      http.StatusTooManyRequests,
 	apperr.Unavailable:  http.StatusServiceUnavailable,
+	apperr.Busy:         http.StatusServiceUnavailable,
 	apperr.Internal:     http.StatusInternalServerError,
 }
 
@@ -76,7 +77,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusInternalServerError
 	}
 	level := slog.LevelInfo
-	if status >= 500 {
+	if status >= 500 && e.Code != apperr.Busy { // shedding is the limits working, not a failure
 		level = slog.LevelError
 	}
 	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {

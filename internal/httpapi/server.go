@@ -47,7 +47,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s := &Server{pool: pool, log: log, cfg: cfg, auth: auth.New(pool, cfg), tiles: tiles.New(pool, cfg.TileCacheMB<<20)}
 	s.tiles.LimitRenders(intOr(cfg.TileRenders, 4), durationOr(cfg.PoolWait, 3*time.Second))
 	s.metrics = newMetrics(pool, s.tiles)
-	s.limits = newLimiter(poolSlots(pool), intOr(cfg.HeavyConcurrency, 2), durationOr(cfg.PoolWait, 3*time.Second),
+	s.limits = newLimiter(poolSlots(pool), intOr(cfg.HeavyConcurrency, config.DefaultHeavyConcurrency()), durationOr(cfg.PoolWait, 3*time.Second),
 		durationOr(cfg.RequestTimeout, 30*time.Second), durationOr(cfg.HeavyTimeout, 10*time.Minute),
 		func(c class, limit string) { s.metrics.shed.WithLabelValues(c.String(), limit).Inc() })
 	r := chi.NewRouter()

@@ -64,7 +64,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, tiles.ErrBusy) {
 		w.Header().Set("Retry-After", "2")
 		s.limits.shed(classLight, "tile_renders")
-		return apperr.Wrap(apperr.Unavailable, err, "%s", err)
+		return apperr.Wrap(apperr.Busy, err, "%s", err)
 	}
 	if err != nil {
 		return err

@@ -139,7 +139,7 @@ type Service struct {
 }
 
 // ErrBusy is a cold tile turned away because enough tiles are being rendered already.
-var ErrBusy = errors.New("the server is rendering as many tiles as it can; try again in a moment")
+var ErrBusy = errors.New("the server is busy rendering as many tiles as it can; try again in a moment")
 
 // LimitRenders lets at most n distinct tiles render at once, each waiting at most wait for a turn.
 func (s *Service) LimitRenders(n int, wait time.Duration) {
