@@ -125,11 +125,10 @@ func (a *App) importFile(ctx context.Context, kind string, args []string) error 
 	if werr := a.writeReport(rep, *jsonOut, *reportFile); werr != nil && err == nil {
 		err = werr
 	}
+	// The results are recomputed in the import's transaction: an import that failed to recompute
+	// failed whole, and said so above.
 	if err != nil {
 		return errors.New(plain(err))
-	}
-	if rep.Recompute != nil && rep.Recompute.Failed {
-		return fmt.Errorf("imported as batch %d, but the recompute %s", rep.Batch, rep.Recompute.Note)
 	}
 	return nil
 }
