@@ -66,7 +66,7 @@ func (a *App) importFile(ctx context.Context, kind string, args []string) error 
 	if err != nil {
 		return ignoreHelp(err)
 	}
-	opt := ingest.Options{SRID: *srid, Layer: *layer, DryRun: *dryRun}
+	opt := ingest.Options{SRID: *srid, Layer: *layer, DryRun: *dryRun, MaxFeatures: a.Cfg.ImportMaxFeatures}
 	if *srid < 0 {
 		return usagef("import %s: --srid must be an EPSG code such as 4548", kind)
 	}

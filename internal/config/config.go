@@ -76,6 +76,10 @@ type Config struct {
 	// before it cancels them (ECOCOMP_SHUTDOWN_GRACE, default 30s); cancelled ones roll back and
 	// run again at the next start.
 	ShutdownGrace time.Duration
+
+	// ImportMaxFeatures refuses an import file with more features than this
+	// (ECOCOMP_IMPORT_MAX_FEATURES, default 2,000,000 as ingest.DefaultMaxFeatures).
+	ImportMaxFeatures int
 }
 
 // DefaultHeavyConcurrency is one heavy request per two cores (at least one): a county-wide export
@@ -137,6 +141,8 @@ func FromEnv() Config {
 	c.PIIKey = os.Getenv("ECOCOMP_PII_KEY")
 	c.PIIKeyFile = os.Getenv("ECOCOMP_PII_KEY_FILE")
 	c.ShutdownGrace = c.duration("ECOCOMP_SHUTDOWN_GRACE", 30*time.Second)
+
+	c.ImportMaxFeatures = c.count("ECOCOMP_IMPORT_MAX_FEATURES", 2_000_000)
 	return c
 }
 
