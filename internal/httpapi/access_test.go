@@ -124,6 +124,7 @@ func TestRolesOnEachKindOfRoute(t *testing.T) {
 		{"computation", "POST", "/api/v1/zone-check", map[string]any{"activity": "nonsense", "geometry": nil}, []string{"anon", "viewer", "surveyor", "case_officer", "finance", "admin", "break-glass"}},
 		{"self", "GET", "/api/v1/me", nil, []string{"viewer", "surveyor", "case_officer", "finance", "admin", "break-glass"}},
 		{"import report", "GET", "/api/v1/imports/999", nil, []string{"surveyor", "admin", "break-glass"}},
+		{"import cancel", "DELETE", "/api/v1/imports/999", nil, []string{"surveyor", "admin", "break-glass"}},
 		{"owner search", "POST", "/api/v1/owners/search", map[string]any{"id_number": "x"}, []string{"case_officer", "finance", "admin", "break-glass"}},
 	}
 	for _, rt := range routes {
