@@ -3,21 +3,27 @@ package httpapi_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 )
 
 // TestAbortedClientsLeaveServerHealthy: clients that give up mid-request (a load run cut off)
-// must not leak pool connections; afterwards every request is answered again.
+// must not leak pool connections, nor be logged as server errors; afterwards every request is
+// answered again.
 func TestAbortedClientsLeaveServerHealthy(t *testing.T) {
 	pool := pgtest.New(t)
 	loadGridN(t, pool, 40) // 1,600 parcels: an export takes long enough to be cut mid-stream
-	ts := newServer(t, pool)
+	var logs syncBuffer
+	ts := newServerWithConfig(t, pool, slog.New(slog.NewTextHandler(&logs, nil)), config.Config{HeavyConcurrency: 4})
 	urls := []string{
 		ts.URL + "/api/v1/export/parcels.geojson",
 		ts.URL + "/ogc/collections/parcels/items?limit=2000",
@@ -75,4 +81,11 @@ func TestAbortedClientsLeaveServerHealthy(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d requests aborted; pool: %d total, %d idle", aborted, 32*8, pool.Stat().TotalConns(), pool.Stat().IdleConns())
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("clients going away were logged as server errors:\n%.2000s", logs.String())
+	}
+	_, body := get(t, ts.URL+"/metrics")
+	if !regexp.MustCompile(`ecocomp_http_client_gone_total [1-9]`).Match(body) {
+		t.Errorf("the metrics did not count the clients that went away")
+	}
 }
