@@ -13,8 +13,11 @@
 //
 // Documented outcomes, which the tests hold the package to:
 //
-//   - errors reject the whole file (nothing is written, the report says why): no CRS and no
-//     --srid; a Xi'an 1980 / Beijing 1954 CRS (no transformation is given); a Shapefile without
+//   - errors reject the whole file (nothing is written, the report says why): content that is
+//     not what the extension says (checked before GDAL sees it; gdal.go has the rest of GDAL's
+//     leash); a zip bomb (from the archive's directory, before anything is inflated); more
+//     features than Options.MaxFeatures; an extra field named like a computed property; no CRS
+//     and no --srid; a Xi'an 1980 / Beijing 1954 CRS (no transformation is given); a Shapefile without
 //     its .shx or .dbf; an empty file; a missing or malformed key; duplicate keys; empty or
 //     non-polygon geometry; invalid geometry that ST_MakeValid cannot repair while keeping
 //     ≥ 99.9 % of the area (a symmetric bow-tie: its signed area is 0); overlaps with other rows
@@ -23,7 +26,12 @@
 //   - warnings do not: a repaired geometry (area kept ≥ 99.9 %); a ring the reader had to close;
 //     Z coordinates dropped (noted); parts outside the county beyond the tolerance; slivers under
 //     the minimum area; MIAN_JI deviating > 0.5 % from the EPSG:4548 planar area; codes the
-//     dictionary does not know (the column stays empty and the code is kept in extra).
+//     dictionary does not know (the column stays empty and the code is kept in extra, unless it
+//     looks like personal data); fields whose names or values look like personal data (not kept,
+//     whatever the mapping says; personal.go).
+//
+// extra, which the lookup API, OGC items and exports publish, keeps only the fields the mapping
+// lists under "extra" (and unknown codes); every other field is named in the report, not kept.
 //
 // Re-importing a key that is current creates a new version only when its attributes or geometry
 // changed: the old version gets valid_to = the import instant, the new one valid_from = the same
