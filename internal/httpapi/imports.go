@@ -32,7 +32,7 @@ const maxUpload = 2 << 30
 const maxFormField = 1 << 20
 
 func (s *Server) importRoutes(r chi.Router) {
-	s.jobs = jobs.NewRunner(s.pool, s.log, jobs.Settings{Workers: jobs.DefaultWorkers})
+	s.jobs = jobs.NewRunner(s.pool, s.log, jobs.Settings{Workers: jobs.DefaultWorkers, MaxFeatures: s.cfg.ImportMaxFeatures})
 	r.Post("/api/v1/imports", s.handle(s.postImport))
 	r.Get("/api/v1/imports/{id}", s.handle(s.getImport))
 	r.Delete("/api/v1/imports/{id}", s.handle(s.deleteImport))
