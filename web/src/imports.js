@@ -8,7 +8,7 @@ import { getJSON, request } from './api.js';
 import { h, $, fmtBytes } from './dom.js';
 import { t } from './i18n.js';
 
-const FINAL = new Set(['imported', 'dry_run', 'rejected', 'failed']);
+const FINAL = new Set(['imported', 'dry_run', 'rejected', 'failed', 'cancelled']);
 const TEXT_LIMIT = 60_000; // characters of the text report shown; the rest stays on the server
 
 const state = { mode: 'idle', job: null, text: '', error: '', seq: 0 };
@@ -113,6 +113,11 @@ function render() {
   if (!job) return;
   out.append(h('p', { class: 'im-status s-' + job.status, dataset: { status: job.status } },
     t('im.status.' + job.status), job.id ? h('span', { class: 'muted small' }, ` · ${t('im.job', { id: job.id })}`) : null));
+  // While it waits or runs: its place in the county's queue, the phase it is in, and any note
+  // (an interrupted run that runs again says so).
+  if (job.status === 'queued' && job.queue_position) out.append(h('p', { class: 'muted small', id: 'im-queue' }, t('im.queue', { n: job.queue_position })));
+  if (job.status === 'running' && job.phase) out.append(h('p', { class: 'muted small', id: 'im-phase' }, t('im.phase.' + job.phase)));
+  if (job.note) out.append(h('p', { class: 'muted small', id: 'im-note' }, job.note));
   const rep = report(job);
   if (rep) {
     const c = rep.counts || {};
