@@ -67,8 +67,12 @@ ECOCOMP_PII_KEY, ECOCOMP_DEVDB_DIR; the README lists them all.
 // Main runs the command line and returns the process exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := &App{Cfg: config.FromEnv(), Stdout: stdout, Stderr: stderr}
-	// What a command-line run writes is audited as the OS user that ran it.
-	err := app.Run(audit.WithActor(ctx, audit.OSUser()), args)
+	// A mistyped variable is a mistake of every command, not only of serve.
+	err := app.Cfg.Validate()
+	if err == nil {
+		// What a command-line run writes is audited as the OS user that ran it.
+		err = app.Run(audit.WithActor(ctx, audit.OSUser()), args)
+	}
 	if err == nil {
 		return 0
 	}

@@ -130,3 +130,13 @@ func TestDemoUsers(t *testing.T) {
 		t.Errorf("second users demo: %d\n%s", code, out.String())
 	}
 }
+
+// TestMistypedVariableStopsEveryCommand: a variable that does not parse is one line and exit 1
+// whatever the command, instead of a silent fallback to the default.
+func TestMistypedVariableStopsEveryCommand(t *testing.T) {
+	t.Setenv("ECOCOMP_LOCKOUT_ATTEMPTS", "five")
+	var out, errb bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"users", "list"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "ECOCOMP_LOCKOUT_ATTEMPTS must be a whole number") {
+		t.Errorf("users list with ECOCOMP_LOCKOUT_ATTEMPTS=five: %d %q", code, errb.String())
+	}
+}

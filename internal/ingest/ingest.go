@@ -53,6 +53,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/audit"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
 )
@@ -160,6 +161,10 @@ type run struct {
 	current string
 	// schema holds the staging tables (quoted).
 	schema string
+	// done is the audit row of a landing import, written by commit: as the last statement, so
+	// that the audit chain's lock (every writer's, sign-ins included) is held for milliseconds,
+	// not for the recompute that follows the merge.
+	done *audit.Entry
 }
 
 // begin opens the import's own connection (its session settings stay its own), begins the
@@ -235,6 +240,11 @@ func closeConn(conn *pgx.Conn) {
 func (r *run) commit(ctx context.Context) error {
 	if _, err := r.tx.Exec(ctx, `DROP SCHEMA `+r.schema+` CASCADE`); err != nil {
 		return err
+	}
+	if r.done != nil {
+		if err := audit.Record(ctx, r.tx, *r.done); err != nil {
+			return err
+		}
 	}
 	if r.opt.Commit != nil {
 		if err := r.opt.Commit(ctx, r.tx, r.rep); err != nil {

@@ -573,11 +573,9 @@ RETURNING id`, at, batch, r.current)
 	if err := r.exec(ctx, `UPDATE import_batch SET status = 'done', finished_at = clock_timestamp(), report = $2 WHERE id = $1`, batch, report); err != nil {
 		return nil, err
 	}
-	if err := audit.Record(ctx, r.tx, audit.Entry{Action: "import", Entity: "parcel", EntityID: fmt.Sprint(batch),
+	r.done = &audit.Entry{Action: "import", Entity: "parcel", EntityID: fmt.Sprint(batch),
 		Detail: map[string]any{"file": r.rep.File, "rows": r.rep.Rows, "new": c.New, "changed": c.Changed,
-			"unchanged": c.Unchanged, "retired": c.Retired, "warnings": r.rep.Warnings, "full": r.opt.Full}}); err != nil {
-		return nil, err
-	}
+			"unchanged": c.Unchanged, "retired": c.Retired, "warnings": r.rep.Warnings, "full": r.opt.Full}}
 	if c.New+c.Changed+c.Retired > 0 {
 		notice, _ := json.Marshal(map[string]any{"entity": "parcels", "action": "import", "batch": batch,
 			"new": c.New, "changed": c.Changed, "retired": c.Retired})

@@ -334,11 +334,9 @@ SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM ins UNION ALL SELECT z
 	if err := r.exec(ctx, `UPDATE import_batch SET status = 'done', finished_at = clock_timestamp(), report = $2 WHERE id = $1`, batch, report); err != nil {
 		return nil, nil, err
 	}
-	if err := audit.Record(ctx, r.tx, audit.Entry{Action: "import", Entity: "zone", EntityID: fmt.Sprint(areaID),
+	r.done = &audit.Entry{Action: "import", Entity: "zone", EntityID: fmt.Sprint(areaID),
 		Detail: map[string]any{"file": r.rep.File, "area": r.opt.Area, "rows": r.rep.Rows, "new": c.New,
-			"changed": c.Changed, "unchanged": c.Unchanged, "deleted": c.Deleted}}); err != nil {
-		return nil, nil, err
-	}
+			"changed": c.Changed, "unchanged": c.Unchanged, "deleted": c.Deleted}}
 	if c.New+c.Changed+c.Deleted > 0 {
 		notice, _ := json.Marshal(map[string]any{"entity": "zones", "action": "import", "area": r.opt.Area, "batch": batch,
 			"new": c.New, "changed": c.Changed, "deleted": c.Deleted})
