@@ -50,6 +50,8 @@ bench:
 	sh bench/export.sh 100000
 	sh bench/recompute.sh 100000
 	sh bench/tiles.sh 100000
+	sh bench/auth.sh 100000
+	sh bench/load.sh 100000
 
 clean:
 	rm -rf bin
