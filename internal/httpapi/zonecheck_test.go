@@ -129,7 +129,7 @@ func TestZoneCheck(t *testing.T) {
 		{"over 5 MB", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2]` + strings.Repeat(",[117.8000000001,29.2000000001]", 200000) + `]]}}`, "over 5 MB", 413},
 		{"a point", `{"activity":"construction","geometry":{"type":"Point","coordinates":[117.8,29.2]}}`, "must be a Polygon or MultiPolygon", 400},
 		{"swapped axes", `{"activity":"construction","geometry":{"type":"Polygon","coordinates":[[[29.2,117.8],[29.21,117.8],[29.21,117.81],[29.2,117.8]]]}}`, "outside longitude/latitude range", 400},
-		{"unknown activity", `{"activity":"golf","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.2]]]}}`, "unknown activity \"golf\"; the known activities are construction", 400},
+		{"unknown activity", `{"activity":"golf","geometry":{"type":"Polygon","coordinates":[[[117.8,29.2],[117.81,29.2],[117.81,29.21],[117.8,29.2]]]}}`, "unknown activity \"golf\"; the known activities are alien_species, animal_release, construction", 400},
 		{"no geometry", `{"activity":"construction"}`, "no \"geometry\"", 400},
 		{"not JSON", `geometry please`, "not JSON", 400},
 	}
