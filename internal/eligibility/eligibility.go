@@ -19,8 +19,10 @@ import (
 const (
 	RuleOwnership = "ownership"
 	RuleCategory  = "forest_category"
-	RulePriority  = "priority_zone"
-	RuleStatus    = "status"
+	// RulePriority is the pilot-area rule (the ID predates the pilot areas: the whole reserve and
+	// the whole wetland park, whose zones set the priority).
+	RulePriority = "priority_zone"
+	RuleStatus   = "status"
 )
 
 // Status values colour the map.
@@ -53,9 +55,15 @@ type Result struct {
 	Modes    []Mode       `json:"modes"`
 	Priority int          `json:"priority"`
 	Rules    []RuleResult `json:"rules"`
+	// Warnings are what an eligible parcel needs before a contract (a mortgage: the lender's
+	// consent); they do not rule it out.
+	Warnings []RuleResult `json:"warnings"`
+	// OtherModes are the modes the policy allows for a parcel that is no buyout candidate only
+	// because of who holds it (the collective's own forest: lease, custody, equity).
+	OtherModes []Mode `json:"other_modes"`
 	// Estimate is the indicative price (E = W − C − F plus land rent); nil when not eligible.
 	Estimate *policy.Estimate `json:"estimate,omitempty"`
-	// PriorityShare and PriorityMu are the parcel's part inside priority zones.
+	// PriorityShare and PriorityMu are the parcel's part inside the pilot areas.
 	PriorityShare float64 `json:"priority_zone_share"`
 	PriorityMu    float64 `json:"priority_zone_mu"`
 }
@@ -86,14 +94,17 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 		res.add(RuleOwnership, false, "tree ownership (LM_QS) is not recorded, so eligibility cannot be established",
 			"未记录林木权属（LM_QS），无法判定是否可赎买")
 	case !okOwner && class == "state":
-		res.add(RuleOwnership, false, fmt.Sprintf("trees are state-owned (%s); state forest is not bought out", label),
-			fmt.Sprintf("林木为国有（LM_QS %s），国有林不纳入赎买", p.LMQS))
+		res.add(RuleOwnership, false, fmt.Sprintf("trees are state-owned (%s): the forest is already in state hands and is not bought out", label),
+			fmt.Sprintf("林木为国有（LM_QS %s），已属国家所有，不纳入赎买", p.LMQS))
+	case !okOwner && class == "collective":
+		res.add(RuleOwnership, false, fmt.Sprintf("trees are held and managed by the collective itself (%s): collective forest is public, outside the pilot's buyout of non-public forest (非公有森林赎买)", label),
+			fmt.Sprintf("林木为集体所有、集体经营（LM_QS %s），属公有林，不在非公有森林赎买范围内", p.LMQS))
 	case !okOwner:
 		res.add(RuleOwnership, false, fmt.Sprintf("trees are owned by class %s (%s), which the policy does not make eligible", orUnknown(class), label),
 			fmt.Sprintf("林木权属类别 %s（LM_QS %s）不在政策可赎买范围内", orUnknown(class), p.LMQS))
 	default:
-		res.add(RuleOwnership, true, fmt.Sprintf("trees are %s (%s); eligible owners of rank %d (1 comes first)", ownedBy(class), label, rank),
-			fmt.Sprintf("林木权属为%s（LM_QS %s），属可赎买对象，优先序 %d", ownerZh(class), p.LMQS, rank))
+		res.add(RuleOwnership, true, fmt.Sprintf("trees are %s (%s): non-public forest (非公有), eligible owners of rank %d (1 comes first)", ownedBy(class), label, rank),
+			fmt.Sprintf("林木权属为%s（LM_QS %s），属非公有林，可赎买，优先序 %d", ownerZh(class), p.LMQS, rank))
 	}
 
 	// 2. Commercial forest: public-welfare forest is already compensated.
@@ -111,7 +122,7 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 	// 3. Inside a priority area, by share or by area.
 	var inPriority []facts.Overlap
 	for _, o := range p.Overlaps {
-		for _, s := range el.PriorityZones {
+		for _, s := range el.PilotAreas {
 			if s.Contains(o.AreaKind, o.AreaLevel, o.ZoneKind) {
 				inPriority = append(inPriority, o)
 				break
@@ -141,13 +152,13 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 	}
 	thresholdZh := fmt.Sprintf("%s%% %s %s 亩", pct(minShare), joinZh, el.MinOverlapMu.String())
 	if len(inPriority) == 0 {
-		res.add(RulePriority, false, "the parcel lies in no priority zone (nature-reserve core or buffer, wetland-park conservation or restoration, drinking-water source zone)",
-			"小班不在任何优先区域内（自然保护区核心区、缓冲区，湿地公园保育区、恢复重建区，饮用水水源保护区）")
+		res.add(RulePriority, false, "the parcel lies in no pilot area ("+areaList(el.PilotAreas, false)+")",
+			"小班不在任何试点区域内（"+areaList(el.PilotAreas, true)+"）")
 	} else {
 		where, whereZh := inPriority[0].Where(), inPriority[0].WhereZh()
 		if len(inPriority) > 1 {
-			where += fmt.Sprintf(" and %d other priority zone(s)", len(inPriority)-1)
-			whereZh += fmt.Sprintf("等 %d 个优先区域", len(inPriority))
+			where += fmt.Sprintf(" and %d other pilot-area zone(s)", len(inPriority)-1)
+			whereZh += fmt.Sprintf("等 %d 个试点区域分区", len(inPriority))
 		}
 		verb, verbZh := "meets", "达到"
 		if !passed {
@@ -158,18 +169,36 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 			fmt.Sprintf("小班 %s%%（%.2f 亩）位于%s，%s %s 的门槛", pct(res.PriorityShare), res.PriorityMu, whereZh, verbZh, thresholdZh))
 	}
 
-	// 4. No active case, dispute or mortgage.
+	// 4. Not already bought out, no open case or dispute; a mortgage only warns.
 	var blocking, blockingZh []string
+	if slices.Contains(p.Agreements, policy.ModeBuyout) {
+		blocking = append(blocking, "has a signed buyout agreement: the trees are already in state hands")
+		blockingZh = append(blockingZh, "已签订赎买协议，林木已归国家")
+	}
 	for _, fl := range p.Flags {
-		if slices.Contains(el.ExcludedStatuses, fl) {
+		switch {
+		case slices.Contains(el.ExcludedStatuses, fl):
 			blocking = append(blocking, flagText(fl))
 			blockingZh = append(blockingZh, flagZh(fl))
+		case slices.Contains(el.WarningStatuses, fl):
+			res.Warnings = append(res.Warnings, RuleResult{ID: fl, Passed: true, Detail: warningText(fl), DetailZh: warningZh(fl)})
 		}
 	}
-	if len(blocking) == 0 {
-		res.add(RuleStatus, true, "no active buyout case, dispute or mortgage is recorded", "未登记在办赎买案件、权属争议或抵押")
-	} else {
+	switch {
+	case len(blocking) > 0:
 		res.add(RuleStatus, false, "the parcel "+strings.Join(blocking, " and "), "小班"+strings.Join(blockingZh, "，"))
+	case len(res.Warnings) > 0:
+		var w, wz []string
+		for _, x := range res.Warnings {
+			w, wz = append(w, x.Detail), append(wz, x.DetailZh)
+		}
+		res.add(RuleStatus, true, "no active buyout case or dispute is recorded; but "+strings.Join(w, "; "),
+			"未登记在办赎买案件或权属争议；但"+strings.Join(wz, "；"))
+	default:
+		res.add(RuleStatus, true, "no active buyout case, dispute or mortgage is recorded", "未登记在办赎买案件、权属争议或抵押")
+	}
+	if res.Warnings == nil {
+		res.Warnings = []RuleResult{}
 	}
 
 	res.Eligible = len(res.Failed()) == 0
@@ -183,8 +212,21 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 	default:
 		res.Status = StatusOther
 	}
-	res.Modes = []Mode{}
+	res.Modes, res.OtherModes = []Mode{}, []Mode{}
 	if !res.Eligible {
+		// Out of the buyout scope only by who holds the forest: the modes the policy still allows.
+		if failed := res.Failed(); len(failed) == 1 && failed[0] == RuleOwnership && p.LMQS != "" {
+			if rule, ok := pol.OtherModesFor(f); ok {
+				var names, namesZh []string
+				for _, m := range rule.Modes {
+					res.OtherModes = append(res.OtherModes, Mode{ID: m, Label: m.Label()})
+					names, namesZh = append(names, string(m)+" "+m.Label()), append(namesZh, m.Label())
+				}
+				r := &res.Rules[0]
+				r.Detail += "; the policy allows " + strings.Join(names, ", ") + " instead (rule " + rule.ID + ")"
+				r.DetailZh += "；政策允许以" + strings.Join(namesZh, "、") + "方式流转"
+			}
+		}
 		return res
 	}
 	if rule, ok := pol.ModesFor(f); ok {
@@ -215,6 +257,66 @@ func priority(pol *policy.Policy, p *facts.Parcel, rank int, in []facts.Overlap,
 	return min(score, 100)
 }
 
+// areaList names the pilot areas for a sentence: "nature_reserve (core, buffer, …); wetland_park (…)".
+func areaList(sets []policy.ZoneSet, zh bool) string {
+	var parts []string
+	for _, s := range sets {
+		var kinds []string
+		for _, zk := range s.ZoneKinds {
+			kinds = append(kinds, zoneKindName(zk, zh))
+		}
+		if zh {
+			parts = append(parts, areaKindZh(s.AreaKind)+"："+strings.Join(kinds, "、"))
+		} else {
+			parts = append(parts, strings.ReplaceAll(s.AreaKind, "_", " ")+": "+strings.Join(kinds, ", "))
+		}
+	}
+	if zh {
+		return strings.Join(parts, "；")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func zoneKindName(zk string, zh bool) string {
+	for _, k := range policy.ZoneKinds() {
+		if k.Kind == zk {
+			if zh {
+				return k.LabelZh
+			}
+			return k.LabelEn
+		}
+	}
+	return zk
+}
+
+func areaKindZh(kind string) string {
+	switch kind {
+	case "nature_reserve":
+		return "自然保护区"
+	case "wetland_park":
+		return "湿地公园"
+	case "water_source":
+		return "饮用水水源保护区"
+	case "scenic_area":
+		return "风景名胜区"
+	}
+	return kind
+}
+
+func warningText(flag string) string {
+	if flag == "mortgaged" {
+		return "the forest right is mortgaged: a transfer needs the lender's (抵押权人) written consent, and the mortgage must be settled or carried over in the contract"
+	}
+	return "the parcel has status " + flag + ", which needs attention before a contract"
+}
+
+func warningZh(flag string) string {
+	if flag == "mortgaged" {
+		return "林权已抵押：流转须经抵押权人书面同意，并在合同中约定清偿或承接抵押"
+	}
+	return "小班状态为 " + flag + "，签约前须处理"
+}
+
 func (r *Result) add(id string, passed bool, detail, detailZh string) {
 	r.Rules = append(r.Rules, RuleResult{ID: id, Passed: passed, Detail: detail, DetailZh: detailZh})
 }
@@ -235,7 +337,7 @@ func ownedBy(class string) string {
 	case "individual":
 		return "individually owned"
 	case "collective":
-		return "collectively owned"
+		return "held by the collective"
 	case "enterprise":
 		return "owned by an enterprise"
 	case "partnership":

@@ -60,7 +60,8 @@ func TestEveryRulePassesAndFails(t *testing.T) {
 		status   string
 	}{
 		{"individual owner", func(p *facts.Parcel) {}, eligibility.RuleOwnership, true, "trees are individually owned (LM_QS 30", true, "eligible"},
-		{"collective owner comes second", func(p *facts.Parcel) { p.LMQS = "20" }, eligibility.RuleOwnership, true, "rank 2", true, "eligible"},
+		{"enterprise owner", func(p *facts.Parcel) { p.LMQS = "40" }, eligibility.RuleOwnership, true, "owned by an enterprise (LM_QS 40 enterprise): non-public forest", true, "eligible"},
+		{"the collective's own forest", func(p *facts.Parcel) { p.LMQS = "20" }, eligibility.RuleOwnership, false, "collective forest is public, outside the pilot's buyout of non-public forest", false, "other"},
 		{"state-owned trees", func(p *facts.Parcel) { p.LMQS = "10" }, eligibility.RuleOwnership, false, "trees are state-owned", false, "other"},
 		{"ownership not recorded", func(p *facts.Parcel) { p.LMQS = "" }, eligibility.RuleOwnership, false, "not recorded", false, "other"},
 		{"commercial forest", func(p *facts.Parcel) {}, eligibility.RuleCategory, true, "一般商品林 ordinary commercial forest (022) is commercial forest", true, "eligible"},
@@ -73,12 +74,15 @@ func TestEveryRulePassesAndFails(t *testing.T) {
 			"10 % of the parcel (6.00 亩) lies in the buffer zone", true, "eligible"},
 		{"too little in a priority zone", func(p *facts.Parcel) { p.Overlaps = []facts.Overlap{zone("core", 0.01, 60)} }, eligibility.RulePriority, false,
 			"1 % of the parcel (0.60 亩) lies in the core zone (核心区) of site 3 of 测试保护区, which is below the threshold 50 % or 1 亩", false, "other"},
-		{"only in the experimental zone", func(p *facts.Parcel) { p.Overlaps = []facts.Overlap{zone("experimental", 1, 60)} }, eligibility.RulePriority, false,
-			"lies in no priority zone", false, "other"},
-		{"outside every zone", func(p *facts.Parcel) { p.Overlaps = nil }, eligibility.RulePriority, false, "lies in no priority zone", false, "other"},
+		{"wholly in the experimental zone", func(p *facts.Parcel) { p.Overlaps = []facts.Overlap{zone("experimental", 1, 60)} }, eligibility.RulePriority, true,
+			"100 % of the parcel (60.00 亩) lies in the experimental zone (实验区) of site 3 of 测试保护区, which meets the threshold", true, "eligible"},
+		{"outside every zone", func(p *facts.Parcel) { p.Overlaps = nil }, eligibility.RulePriority, false,
+			"lies in no pilot area (nature reserve: core zone, buffer zone, core protection zone, experimental zone, general control zone; wetland park: conservation zone, restoration zone, reasonable-use zone)", false, "other"},
 		{"no case, dispute or mortgage", func(p *facts.Parcel) {}, eligibility.RuleStatus, true, "no active buyout case", true, "eligible"},
 		{"already in a case", func(p *facts.Parcel) { p.Flags = []string{"active_case"} }, eligibility.RuleStatus, false, "already in an active buyout case", false, "in_case"},
-		{"disputed and mortgaged", func(p *facts.Parcel) { p.Flags = []string{"disputed", "mortgaged"} }, eligibility.RuleStatus, false, "under an ownership dispute and is mortgaged", false, "other"},
+		{"disputed and mortgaged", func(p *facts.Parcel) { p.Flags = []string{"disputed", "mortgaged"} }, eligibility.RuleStatus, false, "the parcel is under an ownership dispute", false, "other"},
+		{"mortgaged only", func(p *facts.Parcel) { p.Flags = []string{"mortgaged"} }, eligibility.RuleStatus, true, "but the forest right is mortgaged: a transfer needs the lender's", true, "eligible"},
+		{"already bought out", func(p *facts.Parcel) { p.Agreements = []policy.Mode{policy.ModeBuyout} }, eligibility.RuleStatus, false, "signed buyout agreement: the trees are already in state hands", false, "other"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,7 +120,7 @@ func TestModesPriorityAndPrice(t *testing.T) {
 	for _, m := range got.Modes {
 		modes = append(modes, string(m.ID)+" "+m.Label)
 	}
-	if strings.Join(modes, ", ") != "buyout 赎买, lease 租赁, swap 置换" {
+	if strings.Join(modes, ", ") != "buyout 赎买, swap 置换, lease 租赁, custody 托管, equity 入股" {
 		t.Errorf("modes of a planted individual stand = %v", modes)
 	}
 	// planted 20 + mature 25 + core 20 + overlap 20 × ½ + first-rank owner 15.
@@ -134,16 +138,111 @@ func TestModesPriorityAndPrice(t *testing.T) {
 	natural := base()
 	natural.QiYuan = "11"
 	got = eligibility.Evaluate(pol, natural)
-	if len(got.Modes) == 0 || got.Modes[0].ID != policy.ModeClosureAgreement {
-		t.Errorf("natural forest modes = %v; want a closure agreement (协议封育) first", got.Modes)
+	if len(got.Modes) == 0 || got.Modes[0].ID != policy.ModeBuyout {
+		t.Errorf("natural forest in the core zone: modes = %v; want buyout (赎买) first", got.Modes)
 	}
 	if got.Priority != 70 {
 		t.Errorf("natural forest priority = %d; want 70 (no planted points)", got.Priority)
 	}
-	collective := base()
-	collective.LMQS = "20"
-	got = eligibility.Evaluate(pol, collective)
-	if len(got.Modes) < 3 || got.Modes[2].ID != policy.ModeEquity {
-		t.Errorf("collective planted forest modes = %v; want equity (入股) among them", got.Modes)
+}
+
+func modeIDs(ms []eligibility.Mode) string {
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, string(m.ID))
+	}
+	return strings.Join(ids, " ")
+}
+
+// TestBuyoutScope: who may sell (non-public owners, by the rights to the trees) and which
+// forest where (natural as well as planted, anywhere in the reserve or the wetland park, zones
+// for priority), each verdict worked out by hand from the shipped 2026 policy. Every parcel is
+// 4 ha = 60 亩 of commercial forest (022) unless the case says otherwise.
+func TestBuyoutScope(t *testing.T) {
+	pol := policy2026(t)
+	wetland := func(kind string, share float64) facts.Overlap {
+		return facts.Overlap{ZoneID: 2, AreaName: "测试湿地公园", AreaKind: "wetland_park", AreaLevel: "national", ZoneKind: kind,
+			ZoneLabel: "合理利用区", M2: share * 60 * 2000 / 3, Share: share}
+	}
+	cases := []struct {
+		name       string
+		change     func(p *facts.Parcel)
+		eligible   bool
+		status     string
+		modes      string // candidate modes, best first
+		otherModes string
+		priority   int
+		detail     string // in some rule's or warning's sentence
+		warnings   int
+	}{
+		// A household's natural broadleaf stand (620000, QI_YUAN 11, mature), 80 % in the core
+		// zone: individual (rank 1) commercial forest in the reserve → eligible. Modes: rule
+		// natural_strict_zone (natural, touches a core zone) → buyout, closure agreement, lease,
+		// custody, swap — no concession where the zone allows no use. Priority: natural 0 +
+		// mature 25 + core 20 + overlap 20 × 0.8 = 16 + rank 1 15 = 76.
+		{"household natural broadleaf in the core zone", func(p *facts.Parcel) {
+			p.QiYuan, p.Species, p.Overlaps = "11", "620000", []facts.Overlap{zone("core", 0.8, 60)}
+		}, true, "eligible", "buyout closure_agreement lease custody swap", "", 76, "non-public forest (非公有)", 0},
+		// The collective's own planted fir (LM_QS 20): public forest, out of 非公有森林赎买 → not a
+		// candidate, status other, only the ownership rule fails; other_modes rule
+		// collective_managed offers lease, custody, equity — never buyout or swap.
+		{"collective-managed forest", func(p *facts.Parcel) { p.LMQS = "20" },
+			false, "other", "", "lease custody equity", 0, "collective forest is public, outside the pilot's buyout of non-public forest (非公有森林赎买); the policy allows lease 租赁, custody 托管, equity 入股 instead", 0},
+		// Mortgaged household fir: a mortgage is no exclusion (the lender consents, mortgaged
+		// rights can be transferred) → eligible with one warning; priority as base(): planted 20
+		// + mature 25 + core 20 + 20 × 0.5 + 15 = 90.
+		{"mortgaged parcel", func(p *facts.Parcel) { p.Flags = []string{"mortgaged"} },
+			true, "eligible", "buyout swap lease custody equity", "", 90, "lender's (抵押权人) written consent", 1},
+		// State-owned trees (LM_QS 10): already in state hands → not a candidate, no other modes.
+		{"state forest", func(p *facts.Parcel) { p.LMQS = "10" }, false, "other", "", "", 0, "already in state hands", 0},
+		// An open buyout case: not a candidate again; status in_case colours the map.
+		{"parcel in an open case", func(p *facts.Parcel) { p.Flags = []string{"active_case"} }, false, "in_case", "", "", 0, "already in an active buyout case", 0},
+		// Natural near-mature stand wholly in the experimental zone: the whole reserve is a pilot
+		// area → eligible. Rule natural (no strict zone touched): closure agreement first,
+		// concession (特许经营) offered. Priority 0 + near-mature 15 + experimental 6 + 20 × 1 + 15 = 56.
+		{"natural forest in the experimental zone", func(p *facts.Parcel) {
+			p.QiYuan, p.LingZu, p.Overlaps = "11", "3", []facts.Overlap{zone("experimental", 1, 60)}
+		}, true, "eligible", "closure_agreement buyout lease custody concession swap", "", 56, "experimental zone", 0},
+		// A plantation wholly in the wetland park's reasonable-use zone: in the pilot area →
+		// eligible; rule planted: buyout, lease, swap, custody, equity, concession. Priority
+		// planted 20 + mature 25 + reasonable use 4 + 20 × 1 + 15 = 84.
+		{"plantation in the wetland park's reasonable-use zone", func(p *facts.Parcel) {
+			p.Overlaps = []facts.Overlap{wetland("reasonable_use", 1)}
+		}, true, "eligible", "buyout lease swap custody equity concession", "", 84, "reasonable_use zone", 0},
+		// A drinking-water source zone is not a pilot area of the plan → not a candidate.
+		{"only in a water-source zone", func(p *facts.Parcel) {
+			p.Overlaps = []facts.Overlap{{ZoneID: 3, AreaName: "水源地", AreaKind: "water_source", ZoneKind: "primary", ZoneLabel: "一级保护区", M2: 40000, Share: 1}}
+		}, false, "other", "", "", 0, "lies in no pilot area", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := base()
+			tc.change(p)
+			got := eligibility.Evaluate(pol, p)
+			if got.Eligible != tc.eligible || got.Status != tc.status || modeIDs(got.Modes) != tc.modes ||
+				modeIDs(got.OtherModes) != tc.otherModes || got.Priority != tc.priority || len(got.Warnings) != tc.warnings {
+				t.Errorf("eligible %v, status %s, modes %q, other modes %q, priority %d, %d warnings;\nwant %v, %s, %q, %q, %d, %d",
+					got.Eligible, got.Status, modeIDs(got.Modes), modeIDs(got.OtherModes), got.Priority, len(got.Warnings),
+					tc.eligible, tc.status, tc.modes, tc.otherModes, tc.priority, tc.warnings)
+			}
+			var all []string
+			for _, r := range append(got.Rules, got.Warnings...) {
+				all = append(all, r.Detail)
+			}
+			if !strings.Contains(strings.Join(all, "\n"), tc.detail) {
+				t.Errorf("no sentence says %q:\n%s", tc.detail, strings.Join(all, "\n"))
+			}
+		})
+	}
+
+	// Who owns the trees, not which class a legacy code was mapped to, decides: a parcel read
+	// as an enterprise's (the legacy 非公有 code maps to LM_QS 40) gets the same verdict,
+	// modes and priority as the household's it may really be.
+	household, firm := base(), base()
+	firm.LMQS = "40"
+	h, f := eligibility.Evaluate(pol, household), eligibility.Evaluate(pol, firm)
+	if h.Eligible != f.Eligible || h.Priority != f.Priority || modeIDs(h.Modes) != modeIDs(f.Modes) {
+		t.Errorf("household %v %d %q vs enterprise %v %d %q: the legacy 非公有 code changes the buyout verdict",
+			h.Eligible, h.Priority, modeIDs(h.Modes), f.Eligible, f.Priority, modeIDs(f.Modes))
 	}
 }

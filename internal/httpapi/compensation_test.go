@@ -100,19 +100,22 @@ func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Parcels != 4 || sum.Eligible != 1 || sum.Total.String() != "4920.00" {
-		t.Errorf("recompute: %d parcels, %d eligible, %s 元; want 4, 1, 4920.00 (P2 1980 + P3 1980 + P4 960)", sum.Parcels, sum.Eligible, sum.Total)
+	// Eligible: P1 (individual planted fir, half in the core zone) and P2 (individual natural
+	// commercial forest wholly in the experimental zone: the whole reserve is a pilot area, the
+	// zone sets only the priority); P3 and P4 are public-welfare forest.
+	if sum.Parcels != 4 || sum.Eligible != 2 || sum.Total.String() != "4920.00" {
+		t.Errorf("recompute: %d parcels, %d eligible, %s 元; want 4, 2, 4920.00 (P2 1980 + P3 1980 + P4 960)", sum.Parcels, sum.Eligible, sum.Total)
 	}
 
 	// Stored results: the map colours and the export filter read them.
 	var fc collection
 	getJSON(t, ts.URL+"/api/v1/export/parcels.geojson?eligible=true", &fc)
-	if len(fc.Features) != 1 || fc.Features[0].ID != p1 || fc.Features[0].Props["status"] != "eligible" {
-		t.Errorf("export eligible=true: %d features; want P1 only, status eligible", len(fc.Features))
+	if len(fc.Features) != 2 || fc.Features[0].ID != p1 || fc.Features[1].ID != p2 || fc.Features[0].Props["status"] != "eligible" {
+		t.Errorf("export eligible=true: %d features; want P1 and P2, status eligible", len(fc.Features))
 	}
 	getJSON(t, ts.URL+"/ogc/collections/parcels/items?eligible=false", &fc)
-	if len(fc.Features) != 3 {
-		t.Errorf("OGC items eligible=false: %d features; want 3", len(fc.Features))
+	if len(fc.Features) != 2 {
+		t.Errorf("OGC items eligible=false: %d features; want 2 (P3, P4)", len(fc.Features))
 	}
 
 	// The eligibility answer explains itself rule by rule.
@@ -122,7 +125,7 @@ func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
 		t.Errorf("P1 eligibility: %+v", e)
 	}
 	getJSON(t, ts.URL+"/api/v1/parcels/"+p2+"/eligibility", &e)
-	if ok, d := e.rule("priority_zone"); e.Eligible || ok || !strings.Contains(d, "no priority zone") {
+	if ok, d := e.rule("priority_zone"); !e.Eligible || !ok || !strings.Contains(d, "lies in the experimental zone (实验区) of site 1 of 测试自然保护区, which meets") {
 		t.Errorf("P2 (experimental zone only) eligibility: %+v", e)
 	}
 

@@ -507,9 +507,19 @@ func (r *sectionReader) eligibility(n *jnode, path string) {
 	}
 	v, p = o.req("forest_categories")
 	e.ForestCategories = r.strs(v, p, true, r.code(FieldSenLinLB))
-	v, p = o.req("priority_zones")
+	// pilot_areas; files before 2026.2 call it priority_zones (same meaning), so stored versions
+	// still replay. Exactly one of the two.
+	v, p = o.opt("pilot_areas")
+	if old, oldPath := o.opt("priority_zones"); old != nil {
+		if v != nil {
+			r.addf(old, oldPath, "priority_zones is the former name of pilot_areas: give one of them")
+		}
+		v, p = old, oldPath
+	} else if v == nil && o.n != nil {
+		r.addf(o.n, p, "missing (required)")
+	}
 	for i, it := range r.list(v, p, true) {
-		e.PriorityZones = append(e.PriorityZones, r.zoneSet(it, joinIndex(p, i), false))
+		e.PilotAreas = append(e.PilotAreas, r.zoneSet(it, joinIndex(p, i), false))
 	}
 	v, p = o.req("min_overlap_share")
 	e.MinOverlapShare = r.decimal(v, p, 0, DecimalScale, "a share")
@@ -519,30 +529,22 @@ func (r *sectionReader) eligibility(n *jnode, path string) {
 	e.OverlapTest = r.enum(v, p, "overlap test", OverlapEither, OverlapBoth)
 	v, p = o.req("excluded_statuses")
 	e.ExcludedStatuses = r.strs(v, p, false, r.ident("status"))
-	v, p = o.req("modes")
+	v, p = o.opt("warning_statuses")
+	e.WarningStatuses = r.strs(v, p, false, func(st string, x *jnode, xp string) bool {
+		if !r.ident("status")(st, x, xp) {
+			return false
+		}
+		if contains(e.ExcludedStatuses, st) {
+			r.addf(x, xp, "status %q is already in excluded_statuses: a status either rules a parcel out or warns", st)
+			return false
+		}
+		return true
+	})
 	ruleIDs := map[string]bool{}
-	for i, it := range r.list(v, p, true) {
-		ip := joinIndex(p, i)
-		mo := r.object(it, ip)
-		var mr ModeRule
-		x, xp := mo.req("id")
-		if mr.ID = r.text(x, xp, true); mr.ID != "" && r.ident("mode rule id")(mr.ID, x, xp) {
-			if ruleIDs[mr.ID] {
-				r.addf(x, xp, "mode rule id %q is used twice", mr.ID)
-			}
-			ruleIDs[mr.ID] = true
-		}
-		x, xp = mo.req("when")
-		mr.When = r.condition(x, xp)
-		x, xp = mo.req("modes")
-		for _, m := range r.strs(x, xp, true, r.oneOf("mode", modeNames())) {
-			mr.Modes = append(mr.Modes, Mode(m))
-		}
-		x, xp = mo.opt("note")
-		mr.Note = r.text(x, xp, false)
-		mo.end()
-		e.Modes = append(e.Modes, mr)
-	}
+	v, p = o.req("modes")
+	e.Modes = r.modeRules(v, p, true, ruleIDs, nil)
+	v, p = o.opt("other_modes")
+	e.OtherModes = r.modeRules(v, p, false, ruleIDs, []Mode{ModeBuyout, ModeSwap})
 	v, p = o.req("weights")
 	r.weights(v, p)
 	v, p = o.req("confirmed")
@@ -550,6 +552,40 @@ func (r *sectionReader) eligibility(n *jnode, path string) {
 	v, p = o.opt("note")
 	e.Note = r.text(v, p, false)
 	o.end()
+}
+
+// modeRules reads a list of mode rules; IDs are unique across every list read with the same
+// ids; forbidden modes may not appear (other_modes never transfer title).
+func (r *sectionReader) modeRules(n *jnode, path string, required bool, ids map[string]bool, forbidden []Mode) []ModeRule {
+	var out []ModeRule
+	for i, it := range r.list(n, path, required) {
+		ip := joinIndex(path, i)
+		mo := r.object(it, ip)
+		var mr ModeRule
+		x, xp := mo.req("id")
+		if mr.ID = r.text(x, xp, true); mr.ID != "" && r.ident("mode rule id")(mr.ID, x, xp) {
+			if ids[mr.ID] {
+				r.addf(x, xp, "mode rule id %q is used twice", mr.ID)
+			}
+			ids[mr.ID] = true
+		}
+		x, xp = mo.req("when")
+		mr.When = r.condition(x, xp)
+		x, xp = mo.req("modes")
+		for _, m := range r.strs(x, xp, true, r.oneOf("mode", modeNames())) {
+			mr.Modes = append(mr.Modes, Mode(m))
+		}
+		for j, m := range mr.Modes {
+			if contains(forbidden, m) {
+				r.addf(x, joinIndex(xp, j), "mode %q transfers title: it is for buyout candidates only (eligibility.modes)", m)
+			}
+		}
+		x, xp = mo.opt("note")
+		mr.Note = r.text(x, xp, false)
+		mo.end()
+		out = append(out, mr)
+	}
+	return out
 }
 
 func (r *sectionReader) weights(n *jnode, path string) {
@@ -582,7 +618,7 @@ func (r *sectionReader) weights(n *jnode, path string) {
 	v, p = o.req("zone")
 	w.Zone = map[string]int{}
 	var priority []string
-	for _, s := range e.PriorityZones {
+	for _, s := range e.PilotAreas {
 		for _, zk := range s.ZoneKinds {
 			if !contains(priority, zk) {
 				priority = append(priority, zk)
@@ -591,7 +627,7 @@ func (r *sectionReader) weights(n *jnode, path string) {
 	}
 	r.mapOf(v, p, func(k string, x *jnode, xp string) {
 		if len(priority) > 0 && !contains(priority, k) {
-			r.addf(x, xp, "zone kind %q is not a priority zone (eligibility.priority_zones: %s)", k, strings.Join(priority, ", "))
+			r.addf(x, xp, "zone kind %q is in no pilot area (eligibility.pilot_areas: %s)", k, strings.Join(priority, ", "))
 			return
 		}
 		w.Zone[k] = points(x, xp)
@@ -599,7 +635,7 @@ func (r *sectionReader) weights(n *jnode, path string) {
 	if v != nil && v.kind == jObject {
 		for _, zk := range priority {
 			if _, ok := v.vals[zk]; !ok {
-				r.addf(v, joinKey(p, zk), "missing: every priority zone kind needs its points")
+				r.addf(v, joinKey(p, zk), "missing: every zone kind of the pilot areas needs its points")
 			}
 		}
 	}

@@ -120,11 +120,15 @@ func TestShippedPolicyParses(t *testing.T) {
 	if e.MinOverlapShare != DecimalOf(1, 2) || e.MinOverlapMu != DecimalOf(1, 1) || e.OverlapTest != OverlapEither {
 		t.Errorf("thresholds = %s, %s, %s; want 0.5, 1, either", e.MinOverlapShare, e.MinOverlapMu, e.OverlapTest)
 	}
-	if e.OwnershipClasses["individual"] != 1 || e.OwnershipClasses["collective"] != 2 {
-		t.Errorf("ownership ranks = %v; want individual 1, collective 2", e.OwnershipClasses)
+	// 非公有森林赎买: individuals, partnerships and enterprises alike; neither the state nor the
+	// collective's own forest.
+	if e.OwnershipClasses["individual"] != 1 || e.OwnershipClasses["partnership"] != 1 || e.OwnershipClasses["enterprise"] != 1 {
+		t.Errorf("ownership ranks = %v; want individual, partnership and enterprise 1", e.OwnershipClasses)
 	}
-	if _, ok := e.OwnershipClasses["state"]; ok {
-		t.Error("state-owned trees must not be eligible for buyout")
+	for _, cl := range []string{"state", "collective"} {
+		if _, ok := e.OwnershipClasses[cl]; ok {
+			t.Errorf("%s trees must not be eligible for buyout", cl)
+		}
 	}
 	if got := e.Weights.Max(); got != 100 {
 		t.Errorf("Weights.Max() = %d, want 100", got)
@@ -253,8 +257,21 @@ func TestParseRejects(t *testing.T) {
 		{"duplicate program id", func(d map[string]any) { at(d, "subsidies", "programs", 1)["id"] = "national_public_welfare" },
 			`subsidies.programs[1].id: program id "national_public_welfare" is already used by subsidies.programs[0]`},
 		{"zone kind of another area kind", func(d map[string]any) {
-			at(d, "eligibility", "priority_zones", 0)["zone_kinds"] = []any{"core", "conservation"}
-		}, `eligibility.priority_zones[0].zone_kinds[1]: zone kind "conservation" belongs to wetland_park, not nature_reserve`},
+			at(d, "eligibility", "pilot_areas", 0)["zone_kinds"] = []any{"core", "conservation"}
+		}, `eligibility.pilot_areas[0].zone_kinds[1]: zone kind "conservation" belongs to wetland_park, not nature_reserve`},
+		{"pilot areas under both names", func(d map[string]any) {
+			at(d, "eligibility")["priority_zones"] = at(d, "eligibility")["pilot_areas"]
+		}, `eligibility.priority_zones: priority_zones is the former name of pilot_areas: give one of them`},
+		{"no pilot areas", func(d map[string]any) { delete(at(d, "eligibility"), "pilot_areas") },
+			`eligibility.pilot_areas: missing (required)`},
+		{"a status that both excludes and warns", func(d map[string]any) {
+			at(d, "eligibility")["warning_statuses"] = []any{"mortgaged", "disputed"}
+		}, `eligibility.warning_statuses[1]: status "disputed" is already in excluded_statuses`},
+		{"buyout offered outside the buyout scope", func(d map[string]any) {
+			at(d, "eligibility", "other_modes", 0)["modes"] = []any{"lease", "buyout"}
+		}, `eligibility.other_modes[0].modes[1]: mode "buyout" transfers title`},
+		{"mode rule id reused in other_modes", func(d map[string]any) { at(d, "eligibility", "other_modes", 0)["id"] = "planted" },
+			`eligibility.other_modes[0].id: mode rule id "planted" is used twice`},
 		{"unknown area kind", func(d map[string]any) { at(d, "subsidies", "programs", 3, "tiers", 0)["area_kind"] = "national_park" },
 			`subsidies.programs[3].tiers[0].area_kind: unknown area kind "national_park"`},
 		{"unknown ownership class", func(d map[string]any) {
@@ -289,8 +306,10 @@ func TestParseRejects(t *testing.T) {
 			`subsidies.programs[0].sources[0]: unknown source id "forestry_law"`},
 		{"weights not adding up to 100", func(d map[string]any) { at(d, "eligibility", "weights")["overlap"] = json.Number("15") },
 			`eligibility.weights: the highest possible score is 95`},
-		{"weight for a zone that is no priority", func(d map[string]any) { at(d, "eligibility", "weights", "zone")["experimental"] = json.Number("5") },
-			`eligibility.weights.zone.experimental: zone kind "experimental" is not a priority zone`},
+		{"weight for a zone in no pilot area", func(d map[string]any) { at(d, "eligibility", "weights", "zone")["primary"] = json.Number("5") },
+			`eligibility.weights.zone.primary: zone kind "primary" is in no pilot area`},
+		{"pilot-area zone without points", func(d map[string]any) { delete(at(d, "eligibility", "weights", "zone"), "experimental") },
+			`eligibility.weights.zone.experimental: missing: every zone kind of the pilot areas needs its points`},
 		{"unknown mode", func(d map[string]any) { at(d, "eligibility", "modes", 2)["modes"] = []any{"buyout", "expropriation"} },
 			`eligibility.modes[2].modes[1]: unknown mode "expropriation"`},
 		{"unused species group", func(d map[string]any) {
@@ -400,8 +419,9 @@ func TestMatchesAndModes(t *testing.T) {
 		rule string
 		mode Mode
 	}{
-		{Facts{QiYuan: "11", LMQS: "30"}, "natural_forest", ModeClosureAgreement},
-		{Facts{QiYuan: "21", LMQS: "20"}, "collective_planted", ModeBuyout},
+		{Facts{QiYuan: "11", LMQS: "30", Touches: inCore}, "natural_strict_zone", ModeBuyout},
+		{Facts{QiYuan: "11", LMQS: "30"}, "natural", ModeClosureAgreement},
+		{Facts{QiYuan: "21", LMQS: "30", Touches: inCore}, "planted_strict_zone", ModeBuyout},
 		{Facts{QiYuan: "21", LMQS: "30"}, "planted", ModeBuyout},
 		{Facts{LMQS: "30"}, "origin_unknown", ModeLease},
 	} {
@@ -409,6 +429,12 @@ func TestMatchesAndModes(t *testing.T) {
 		if !ok || r.ID != tc.rule || r.Modes[0] != tc.mode {
 			t.Errorf("ModesFor(%+v) = %s %v, %v; want %s first %s", tc.f, r.ID, r.Modes, ok, tc.rule, tc.mode)
 		}
+	}
+	if r, ok := p.OtherModesFor(Facts{QiYuan: "21", LMQS: "20"}); !ok || r.ID != "collective_managed" || r.Modes[0] != ModeLease {
+		t.Errorf("OtherModesFor(collective) = %s %v, %v; want collective_managed, lease first", r.ID, r.Modes, ok)
+	}
+	if r, ok := p.OtherModesFor(Facts{QiYuan: "21", LMQS: "10"}); ok {
+		t.Errorf("OtherModesFor(state) = %s; want none", r.ID)
 	}
 	if ModeBuyout.Label() != "赎买" || ModeClosureAgreement.Label() != "协议封育" {
 		t.Error("mode labels")

@@ -222,20 +222,31 @@ type Eligibility struct {
 	OwnershipClasses map[string]int `json:"ownership_classes"`
 	// ForestCategories are the eligible SEN_LIN_LB codes (commercial forest).
 	ForestCategories []string `json:"forest_categories"`
-	// PriorityZones are the zones a parcel must lie in; the overlap counted is the parcel's area
-	// inside any of them (their union).
-	PriorityZones []ZoneSet `json:"priority_zones"`
+	// PilotAreas are the zones a parcel must lie in to be a candidate (the pilot plan: the whole
+	// nature reserve and the whole wetland park); the overlap counted is the parcel's area inside
+	// any of them (their union). The zone kind sets the priority (Weights.Zone), not eligibility.
+	// Files before 2026.2 call the key priority_zones; Parse reads either.
+	PilotAreas []ZoneSet `json:"pilot_areas"`
 	// MinOverlapShare is the share (0–1) of the parcel's area that must lie in priority zones.
 	MinOverlapShare Decimal `json:"min_overlap_share"`
 	// MinOverlapMu is the overlap in 亩 that qualifies on its own (see OverlapTest).
 	MinOverlapMu Decimal `json:"min_overlap_mu"`
 	// OverlapTest combines the two thresholds: "either" (share or 亩 suffices) or "both".
 	OverlapTest string `json:"overlap_test"`
-	// ExcludedStatuses are parcel statuses that rule a parcel out (active_case, disputed, mortgaged).
+	// ExcludedStatuses are parcel statuses that rule a parcel out (active_case, disputed).
 	ExcludedStatuses []string `json:"excluded_statuses"`
+	// WarningStatuses are parcel statuses that leave a parcel eligible but need attention before
+	// a contract: a mortgage (抵押) needs the lender's consent, mortgaged forest rights can be
+	// transferred. Optional; a status is in one list at most.
+	WarningStatuses []string `json:"warning_statuses,omitempty"`
 	// Modes are the mode rules, tried in order: the first whose condition matches gives the
 	// parcel's candidate modes.
-	Modes     []ModeRule `json:"modes"`
+	Modes []ModeRule `json:"modes"`
+	// OtherModes are mode rules for parcels that pass every rule but ownership: forest outside
+	// the buyout scope by who holds it (the collective's own forest) that the policy still lets
+	// the state lease, hold in custody or pool as equity. Never buyout or swap (both transfer
+	// title). Optional, tried in order like Modes.
+	OtherModes []ModeRule `json:"other_modes,omitempty"`
 	Weights   Weights    `json:"weights"`
 	Confirmed bool       `json:"confirmed"`
 	Note      string     `json:"note,omitempty"`
@@ -265,6 +276,17 @@ func (p *Policy) ModesFor(f Facts) (ModeRule, bool) {
 	return ModeRule{}, false
 }
 
+// OtherModesFor returns the first of the other-mode rules whose condition matches, false when
+// none does.
+func (p *Policy) OtherModesFor(f Facts) (ModeRule, bool) {
+	for _, r := range p.Eligibility.OtherModes {
+		if p.Matches(r.When, f) {
+			return r, true
+		}
+	}
+	return ModeRule{}, false
+}
+
 // Weights make the priority score (0–100): the sum of the points of each component. The
 // maxima of the components add up to exactly 100 (Parse checks).
 type Weights struct {
@@ -272,9 +294,10 @@ type Weights struct {
 	Origin map[string]int `json:"origin"`
 	// AgeGroup: points by LING_ZU code (mature 4 and over-mature 5 first); a code not listed scores 0.
 	AgeGroup map[string]int `json:"age_group"`
-	// Zone: points by the best priority zone kind the parcel touches (core over buffer).
+	// Zone: points by the best pilot-area zone kind the parcel touches (core over buffer over
+	// experimental).
 	Zone map[string]int `json:"zone"`
-	// Overlap: points × the share (0–1) of the parcel inside priority zones (larger first).
+	// Overlap: points × the share (0–1) of the parcel inside pilot areas (larger first).
 	Overlap int `json:"overlap"`
 	// OwnershipRank: points by the eligibility rank of the ownership class (individual first).
 	OwnershipRank map[int]int `json:"ownership_rank"`
