@@ -112,8 +112,8 @@ func (a *App) recompute(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "recomputed %d parcels for %d under policy %s in %s (overlay %s, %d overlaps; eligibility and subsidies %s): %d eligible, %d subsidy lines, %s 元\n",
+	fmt.Fprintf(a.Stdout, "recomputed %d parcels for %d under policy %s in %s (overlay %s, %d overlaps; eligibility and subsidies %s): %d eligible, %d subsidy lines, %s 元 (owners %s 元, kept by the county %s 元; %d lines pending: rate not known)\n",
 		sum.Parcels, sum.Year, sum.PolicyVersion, time.Since(start).Round(time.Millisecond), sum.OverlayTime.Round(time.Millisecond),
-		sum.Overlaps, sum.EvaluateTime.Round(time.Millisecond), sum.Eligible, sum.Lines, sum.Total)
+		sum.Overlaps, sum.EvaluateTime.Round(time.Millisecond), sum.Eligible, sum.Lines, sum.Total, sum.Total-sum.Retained, sum.Retained, sum.Pending)
 	return nil
 }

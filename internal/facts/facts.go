@@ -62,6 +62,8 @@ type Parcel struct {
 	// AreaM2 is the computed ellipsoidal area.
 	AreaM2                                            float64
 	LMQS, SenLinLB, ShiQuanD, QiYuan, LingZu, Species string
+	// DiLei is the land class (地类, e.g. 030100 乔木林地); some programmes cover only some.
+	DiLei string
 	// XuJi is the stand's stock volume in m³; nil when not recorded.
 	XuJi       *big.Rat
 	OwnerID    *int64
@@ -82,7 +84,7 @@ func (p *Parcel) LegalMu() *big.Rat { return new(big.Rat).Mul(p.MianJi, big.NewR
 // Facts is the policy's view of the parcel.
 func (p *Parcel) Facts() policy.Facts {
 	return policy.Facts{
-		LMQS: p.LMQS, SenLinLB: p.SenLinLB, ShiQuanD: p.ShiQuanD, QiYuan: p.QiYuan, LingZu: p.LingZu,
+		LMQS: p.LMQS, DiLei: p.DiLei, SenLinLB: p.SenLinLB, ShiQuanD: p.ShiQuanD, QiYuan: p.QiYuan, LingZu: p.LingZu,
 		Agreements: p.Agreements,
 		Touches: func(s policy.ZoneSet) bool {
 			for _, o := range p.Overlaps {
@@ -112,7 +114,7 @@ type Querier interface {
 // columns are the parcel columns every loader selects, in scan order; $1 is the as-of date
 // for flags and agreements.
 const columns = `p.id, p.code, p.valid_from, p.mian_ji::text, p.area_m2, coalesce(p.lm_qs, ''), coalesce(p.sen_lin_lb, ''),
-	coalesce(p.shi_quan_d, ''), coalesce(p.qi_yuan, ''), coalesce(p.ling_zu, ''), coalesce(p.you_shi_sz, ''), p.xu_ji::text, p.owner_id,
+	coalesce(p.shi_quan_d, ''), coalesce(p.qi_yuan, ''), coalesce(p.ling_zu, ''), coalesce(p.you_shi_sz, ''), p.xu_ji::text, p.owner_id, coalesce(p.di_lei, ''),
 	(SELECT array_agg(f.flag ORDER BY f.flag) FROM parcel_flag f WHERE f.code = p.code AND f.since <= $1 AND (f.until IS NULL OR f.until > $1)),
 	(SELECT array_agg(g.mode ORDER BY g.mode) FROM parcel_agreement g WHERE g.code = p.code AND g.signed_on <= $1 AND (g.ends_on IS NULL OR g.ends_on > $1))`
 
@@ -136,7 +138,7 @@ func scan(row pgx.Row, p *Parcel) error {
 	var overlaps []byte
 	var agreements []string
 	err := row.Scan(&p.ID, &p.Code, &p.ValidFrom, &mianJi, &p.AreaM2, &p.LMQS, &p.SenLinLB, &p.ShiQuanD, &p.QiYuan,
-		&p.LingZu, &p.Species, &xuJi, &p.OwnerID, &p.Flags, &agreements, &overlaps)
+		&p.LingZu, &p.Species, &xuJi, &p.OwnerID, &p.DiLei, &p.Flags, &agreements, &overlaps)
 	if err != nil {
 		return err
 	}

@@ -128,9 +128,10 @@ func (s *Server) subsidies(w http.ResponseWriter, r *http.Request) error {
 	if lines == nil {
 		lines = []subsidy.Line{}
 	}
+	total, owner, retained := subsidy.Totals(lines)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"code": p.Code, "year": year, "policy_version": pol.Version, "legal_area_mu": subsidy.CentiMu(p.LegalCentiMu()),
-		"lines": lines, "total_yuan": subsidy.Total(lines),
+		"lines": lines, "total_yuan": total, "owner_total_yuan": owner, "county_retained_total_yuan": retained,
 	})
 	return nil
 }

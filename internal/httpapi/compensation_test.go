@@ -25,7 +25,8 @@ func gk(x0, y0, x1, y1 int) string {
 	return fmt.Sprintf("ST_Multi(ST_Transform(ST_MakeEnvelope(%d, %d, %d, %d, 4548), 4490))", 583000+x0, 3237000+y0, 583000+x1, 3237000+y1)
 }
 
-// Hand-checkable compensation fixture. Every parcel is 200 m × 200 m = 60 亩 (MIAN_JI 4 ha):
+// Hand-checkable compensation fixture. Every parcel is 200 m × 200 m = 60 亩 (MIAN_JI 4 ha) of
+// arbor forest land (乔木林地 030100, the land class the 停伐管护补助 covers):
 //
 //	P1 …00001 planted commercial fir, individual, half in the national reserve's core zone (30 亩)
 //	P2 …00002 natural commercial forest, individual, wholly in the experimental zone
@@ -54,11 +55,11 @@ INSERT INTO zone (area_id, area_kind, zone_kind, site, name, geom)
  UNION ALL SELECT id, 'nature_reserve', 'experimental', '1', '实验区', ` + gk(1000, -1000, 2000, 1000) + ` FROM protected_area WHERE name = '测试自然保护区'
  UNION ALL SELECT id, 'wetland_park', 'reasonable_use', '', '合理利用区', ` + gk(3000, -1000, 4000, 1000) + ` FROM protected_area WHERE name = '测试湿地公园'
  UNION ALL SELECT id, 'wetland_park', 'conservation', '', '保育区', ` + gk(4000, -1000, 5000, 1000) + ` FROM protected_area WHERE name = '测试湿地公园';
-INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, lm_qs, sen_lin_lb, shi_quan_d, qi_yuan, ling_zu, you_shi_sz, xu_ji, owner_id, geom, valid_from) VALUES
- ('361130100001000100001', '361130', '100', '001', '0001', '00001', 4, '30', '022', NULL, '21', '4', '310000', 100, 1, ` + gk(0, 0, 200, 200) + `, '2026-01-01'),
- ('361130100001000100002', '361130', '100', '001', '0001', '00002', 4, '30', '022', NULL, '11', '3', '620000', 80, 1, ` + gk(1500, 0, 1700, 200) + `, '2026-01-01'),
- ('361130100001000100003', '361130', '100', '001', '0001', '00003', 4, '20', '011', '1', '11', '5', '620000', 120, 2, ` + gk(-100, 300, 100, 500) + `, '2026-01-01'),
- ('361130100001000100004', '361130', '100', '001', '0001', '00004', 4, '20', '011', '1', '11', '4', '620000', 90, 2, ` + gk(6000, 0, 6200, 200) + `, '2026-01-01');`
+INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, di_lei, lm_qs, sen_lin_lb, shi_quan_d, qi_yuan, ling_zu, you_shi_sz, xu_ji, owner_id, geom, valid_from) VALUES
+ ('361130100001000100001', '361130', '100', '001', '0001', '00001', 4, '030100', '30', '022', NULL, '21', '4', '310000', 100, 1, ` + gk(0, 0, 200, 200) + `, '2026-01-01'),
+ ('361130100001000100002', '361130', '100', '001', '0001', '00002', 4, '030100', '30', '022', NULL, '11', '3', '620000', 80, 1, ` + gk(1500, 0, 1700, 200) + `, '2026-01-01'),
+ ('361130100001000100003', '361130', '100', '001', '0001', '00003', 4, '030100', '20', '011', '1', '11', '5', '620000', 120, 2, ` + gk(-100, 300, 100, 500) + `, '2026-01-01'),
+ ('361130100001000100004', '361130', '100', '001', '0001', '00004', 4, '030100', '20', '011', '1', '11', '4', '620000', 90, 2, ` + gk(6000, 0, 6200, 200) + `, '2026-01-01');`
 	if _, err := pool.Exec(ctx, sql); err != nil {
 		t.Fatalf("load compensation fixture: %v", err)
 	}
@@ -150,13 +151,26 @@ func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
 		t.Fatal(err)
 	}
 	var roll struct {
-		Masked bool    `json:"masked"`
-		Total  float64 `json:"total_yuan"`
-		Rows   []struct {
-			Owner    string  `json:"owner"`
-			IDNumber string  `json:"id_number"`
-			Account  string  `json:"account"`
-			Amount   float64 `json:"amount_yuan"`
+		Masked   bool    `json:"masked"`
+		Total    float64 `json:"total_yuan"`
+		Owners   float64 `json:"owner_total_yuan"`
+		Retained float64 `json:"county_retained_total_yuan"`
+		Pending  []struct {
+			Program string  `json:"program"`
+			Parcels int     `json:"parcels"`
+			AreaMu  float64 `json:"area_mu"`
+		} `json:"pending_programs"`
+		Rows []struct {
+			Owner       string   `json:"owner"`
+			IDNumber    string   `json:"id_number"`
+			Account     string   `json:"account"`
+			Program     string   `json:"program"`
+			Amount      float64  `json:"amount_yuan"`
+			OwnerAmount float64  `json:"owner_yuan"`
+			Retained    float64  `json:"county_retained_yuan"`
+			Pending     bool     `json:"pending"`
+			ParcelCodes []string `json:"parcel_codes"`
+			Note        string   `json:"note"`
 		} `json:"rows"`
 		Villages []struct {
 			Amount float64 `json:"amount_yuan"`
@@ -172,6 +186,26 @@ func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
 	if lineSum != 492000 || roll.Total != 4920 || len(roll.Villages) != 1 || roll.Villages[0].Amount != 4920 {
 		t.Errorf("roll total %.2f, village %+v, lines %d 分; want 4920.00 everywhere", roll.Total, roll.Villages, lineSum)
 	}
+	// The roll pays what owners receive (issue 12, point 6): of P4's 960.00 (national
+	// public-welfare, collective, 60 亩 × 16) the county keeps 0.25 × 60 = 15.00, so owners are
+	// paid 4920.00 − 15.00 = 4905.00 (P2 1980 + P3 1980 — the Jiangxi tiers have no county part —
+	// + P4 945). P1's 30 亩 in the core zone are listed under the county 禁伐补贴, whose rate is not
+	// known (0.00): a pending row naming P1, and a pending programme of 1 parcel, 30 亩.
+	if roll.Owners != 4905 || roll.Retained != 15 {
+		t.Errorf("roll owners %.2f, county %.2f; want 4905.00 and 15.00", roll.Owners, roll.Retained)
+	}
+	var sawPending, sawRetained bool
+	for _, r := range roll.Rows {
+		switch {
+		case r.Pending:
+			sawPending = r.Program == "county_logging_ban" && r.Amount == 0 && len(r.ParcelCodes) == 1 && r.ParcelCodes[0] == p1 && strings.Contains(r.Note, "待定")
+		case r.Retained > 0:
+			sawRetained = r.Amount == 960 && r.OwnerAmount == 945 && r.Retained == 15 && strings.Contains(r.Note, "县级留存")
+		}
+	}
+	if !sawPending || !sawRetained || len(roll.Pending) != 1 || roll.Pending[0].Program != "county_logging_ban" || roll.Pending[0].Parcels != 1 || roll.Pending[0].AreaMu != 30 {
+		t.Errorf("roll rows %+v, pending %+v; want P4's row split 945 + 15 and P1's pending 禁伐补贴 row of 30 亩", roll.Rows, roll.Pending)
+	}
 	if !roll.Masked || strings.Contains(string(body), "张三丰") || strings.Contains(string(body), "199001011234") || strings.Contains(string(body), "4567890123") {
 		t.Errorf("the unauthorised roll leaks personal data: %s", body)
 	}
@@ -186,8 +220,18 @@ func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
 		t.Fatalf("the XLSX roll does not open: %v", err)
 	}
 	rows, _ := x.GetRows("发放清册")
-	last := rows[len(rows)-1]
-	if len(rows) < 5 || rows[2][8] != "补偿金额（元）" || last[2] != "总计" || last[8] != "4920.00" {
+	var total, pending []string
+	for _, r := range rows {
+		if len(r) > 10 && r[2] == "总计" {
+			total = r
+		}
+		if len(r) > 5 && r[2] == "待定项目" {
+			pending = r
+		}
+	}
+	// 总计: 4920.00 given, 15.00 kept by the county, 4905.00 paid; then the pending programme.
+	if len(rows) < 5 || rows[2][8] != "补偿金额（元）" || rows[2][10] != "实发金额（元）" || total == nil ||
+		total[8] != "4920.00" || total[9] != "15.00" || total[10] != "4905.00" || pending == nil || pending[5] != "婺源县禁伐补贴" {
 		t.Errorf("XLSX roll rows: %v", rows)
 	}
 	resp, body = get(t, ts.URL+"/api/v1/subsidy-roll?year=2031")

@@ -229,7 +229,9 @@ func zoneKindNames() []string {
 func (r *sectionReader) condition(n *jnode, path string) Condition {
 	o := r.object(n, path)
 	var c Condition
-	v, p := o.opt("sen_lin_lb")
+	v, p := o.opt("di_lei")
+	c.DiLei = r.strs(v, p, true, r.code(FieldDiLei))
+	v, p = o.opt("sen_lin_lb")
 	c.SenLinLB = r.strs(v, p, true, r.code(FieldSenLinLB))
 	v, p = o.opt("shi_quan_d")
 	c.ShiQuanD = r.strs(v, p, true, r.code(FieldShiQuanD))
@@ -276,6 +278,7 @@ func (r *sectionReader) subsidies(n *jnode, path string) {
 		r.p.Subsidies.Programs = append(r.p.Subsidies.Programs, pr)
 		stackNodes[i] = sn
 	}
+	flNode, flPath := o.opt("forbidden_logging")
 	o.end()
 	// References between programs, now that every ID is known.
 	seen := map[string]int{}
@@ -304,6 +307,36 @@ func (r *sectionReader) subsidies(n *jnode, path string) {
 		}
 	}
 	r.replaceCycles(p, items)
+	if flNode != nil {
+		r.p.Subsidies.ForbiddenLogging = r.forbiddenLogging(flNode, flPath, seen)
+	}
+}
+
+// forbiddenLogging reads subsidies.forbidden_logging: the scope of the compensation for a
+// logging ban and the programs that pay it.
+func (r *sectionReader) forbiddenLogging(n *jnode, path string, programs map[string]int) *ForbiddenLogging {
+	o := r.object(n, path)
+	f := &ForbiddenLogging{}
+	v, p := o.req("activity")
+	if f.Activity = r.text(v, p, true); f.Activity != "" && !r.knownActivity(f.Activity, v, p) {
+		f.Activity = ""
+	}
+	v, p = o.req("forest_categories")
+	f.ForestCategories = r.strs(v, p, true, r.code(FieldSenLinLB))
+	v, p = o.req("ownership_classes")
+	f.OwnershipClasses = r.strs(v, p, true, r.oneOf("ownership class", OwnershipClassNames()))
+	v, p = o.req("programs")
+	f.Programs = r.strs(v, p, true, func(id string, n *jnode, p string) bool {
+		if _, ok := programs[id]; !ok {
+			r.addf(n, p, "unknown program id %q", id)
+			return false
+		}
+		return true
+	})
+	v, p = o.opt("note")
+	f.Note = r.text(v, p, false)
+	o.end()
+	return f
 }
 
 // replaceCycles rejects programs that replace each other, directly or through others.
@@ -313,19 +346,26 @@ func (r *sectionReader) replaceCycles(path string, items []*jnode) {
 	for i, pr := range progs {
 		index[pr.ID] = i
 	}
+	// replaces[i]: the programs i takes the place of (replace, or named by a remainder program).
+	replaces := make([][]string, len(progs))
+	for id, by := range r.p.ReplacedBy() {
+		for _, b := range by {
+			if j, ok := index[b]; ok {
+				replaces[j] = append(replaces[j], id)
+			}
+		}
+	}
 	state := make([]int, len(progs)) // 0 new, 1 on the stack, 2 done
 	var visit func(i int) bool
 	visit = func(i int) bool {
 		state[i] = 1
-		if s := progs[i].Stacking; s != nil && s.Mode == StackReplace {
-			for _, id := range s.Programs {
-				j, ok := index[id]
-				if !ok || state[j] == 2 {
-					continue
-				}
-				if state[j] == 1 || visit(j) {
-					return true
-				}
+		for _, id := range replaces[i] {
+			j, ok := index[id]
+			if !ok || state[j] == 2 {
+				continue
+			}
+			if state[j] == 1 || visit(j) {
+				return true
 			}
 		}
 		state[i] = 2
@@ -410,7 +450,7 @@ func (r *sectionReader) program(n *jnode, path string) (Program, *jnode) {
 		so := r.object(v, p)
 		s := &Stacking{}
 		x, xp := so.req("mode")
-		s.Mode = StackMode(r.enum(x, xp, "stacking mode", string(StackReplace), string(StackAdd)))
+		s.Mode = StackMode(r.enum(x, xp, "stacking mode", string(StackReplace), string(StackAdd), string(StackRemainder)))
 		x, xp = so.req("programs")
 		s.Programs = r.strs(x, xp, true, nil)
 		x, xp = so.req("confirmed")
@@ -468,18 +508,44 @@ func (r *sectionReader) tiers(n *jnode, path string, confirmed bool) []ZoneTier 
 		ip := joinIndex(path, i)
 		o := r.object(it, ip)
 		t := ZoneTier{Confirmed: confirmed}
-		t.ZoneSet = r.zoneSetKeys(o, true)
+		t.ZoneSet = r.zoneSetKeys(o, false)
+		x, xp := o.opt("origin_classes")
+		t.OriginClasses = r.strs(x, xp, true, r.oneOf("origin class", OriginClassNames()))
 		v, p := o.opt("zone_kinds") // already read: for the position of duplicates
+		// Two tiers may not claim the same zone kind of the same area kind for the same level
+		// (an absent level is every level) and the same origin (absent: every origin).
+		levels := []string{t.AreaLevel}
+		if t.AreaLevel == "" {
+			levels = AreaLevels()
+		}
+		origins := t.OriginClasses
+		if len(origins) == 0 {
+			origins = OriginClassNames()
+		}
 		for j, zk := range t.ZoneKinds {
-			key := t.AreaKind + "/" + t.AreaLevel + "/" + zk
-			if prev, dup := taken[key]; dup {
-				r.addf(v, joinIndex(p, j), "%s zones of %s %s areas already have a tier in %s", zk, t.AreaLevel, t.AreaKind, prev)
-				continue
+		keys:
+			for _, lv := range levels {
+				for _, og := range origins {
+					key := t.AreaKind + "/" + lv + "/" + zk + "/" + og
+					if prev, dup := taken[key]; dup {
+						stands := ""
+						if len(t.OriginClasses) > 0 {
+							stands = " (" + og + " stands)"
+						}
+						r.addf(v, joinIndex(p, j), "%s zones of %s %s areas%s already have a tier in %s", zk, lv, t.AreaKind, stands, prev)
+						break keys
+					}
+					taken[key] = ip
+				}
 			}
-			taken[key] = ip
 		}
 		v, p = o.req("yuan_per_mu")
 		t.YuanPerMu = r.yuan(v, p)
+		v, p = o.opt("county_retained_yuan_per_mu")
+		t.CountyRetainedYuanPerMu = r.yuan(v, p)
+		if t.CountyRetainedYuanPerMu > t.YuanPerMu && !r.hasProblemUnder(ip+".yuan_per_mu") {
+			r.addf(v, p, "the county's part %s is more than the whole rate %s", t.CountyRetainedYuanPerMu, t.YuanPerMu)
+		}
 		if v, p = o.opt("confirmed"); v != nil {
 			t.Confirmed = r.boolean(v, p)
 		}

@@ -393,7 +393,9 @@ func TestParseListsEveryProblemWithItsLine(t *testing.T) {
 func TestMatchesAndModes(t *testing.T) {
 	p := shipped(t)
 	npw, _ := p.Program("national_public_welfare")
-	countyBan, _ := p.Program("county_logging_ban")
+	// A condition with zones (the 2026 禁伐补贴 names its zones in tiers instead).
+	inReserve := Condition{SenLinLB: []string{"021", "022"}, QiYuan: []string{"21"},
+		Within: []ZoneSet{{AreaKind: "nature_reserve", ZoneKinds: []string{"core", "buffer"}}}}
 	inCore := func(s ZoneSet) bool { return s.Contains("nature_reserve", "national", "core") }
 	for _, tc := range []struct {
 		name string
@@ -404,8 +406,8 @@ func TestMatchesAndModes(t *testing.T) {
 		{"national public-welfare forest", npw.AppliesTo, Facts{SenLinLB: "011", ShiQuanD: "1"}, true},
 		{"provincial public-welfare forest", npw.AppliesTo, Facts{SenLinLB: "011", ShiQuanD: "2"}, false},
 		{"missing code fails a constraint", npw.AppliesTo, Facts{SenLinLB: "011"}, false},
-		{"planted commercial in the core", countyBan.AppliesTo, Facts{SenLinLB: "022", QiYuan: "21", Touches: inCore}, true},
-		{"planted commercial outside zones", countyBan.AppliesTo, Facts{SenLinLB: "022", QiYuan: "21"}, false},
+		{"planted commercial in the core", inReserve, Facts{SenLinLB: "022", QiYuan: "21", Touches: inCore}, true},
+		{"planted commercial outside zones", inReserve, Facts{SenLinLB: "022", QiYuan: "21"}, false},
 		{"agreement required", Condition{RequiresAgreement: ModeClosureAgreement}, Facts{}, false},
 		{"agreement signed", Condition{RequiresAgreement: ModeClosureAgreement}, Facts{Agreements: []Mode{ModeClosureAgreement}}, true},
 		{"ownership class from LM_QS", Condition{OwnershipClasses: []string{"individual"}}, Facts{LMQS: "30"}, true},

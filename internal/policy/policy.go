@@ -66,7 +66,29 @@ type Activity struct {
 // Subsidies are the yearly per-亩 payment programs.
 type Subsidies struct {
 	Programs []Program `json:"programs"`
+	// ForbiddenLogging says who must be compensated for not cutting: commercial forest of these
+	// classes lying in a zone whose regime forbids the activity. A part of such a parcel that
+	// none of the listed programs pays (or lists at a rate still unknown) gets a line of its own
+	// that pays nothing and says so, so that nobody falls silently between programmes.
+	ForbiddenLogging *ForbiddenLogging `json:"forbidden_logging,omitempty"`
 }
+
+// ForbiddenLogging is the scope of the compensation for a logging ban (subsidies.forbidden_logging).
+type ForbiddenLogging struct {
+	// Activity is the declared activity whose forbidden verdict makes a zone a logging-ban zone.
+	Activity string `json:"activity"`
+	// ForestCategories are the SEN_LIN_LB codes of commercial forest.
+	ForestCategories []string `json:"forest_categories"`
+	// OwnershipClasses are the classes of owners who still hold the trees and lose the harvest.
+	OwnershipClasses []string `json:"ownership_classes"`
+	// Programs are the programs that compensate the ban; a part any of them covers is not a gap.
+	Programs []string `json:"programs"`
+	Note     string   `json:"note,omitempty"`
+}
+
+// GapProgram is the program ID of the line a parcel gets for a part whose logging a zone forbids
+// and that no program of ForbiddenLogging.Programs covers.
+const GapProgram = "uncovered_logging_ban"
 
 // RateBy says how a program's rate is chosen.
 type RateBy string
@@ -125,12 +147,17 @@ type OwnershipRate struct {
 	Note                    string `json:"note,omitempty"`
 }
 
-// ZoneTier is the rate a zone_tier program pays for the part of a parcel inside certain zones.
+// ZoneTier is the rate a zone_tier program pays for the part of a parcel inside certain zones,
+// optionally only for stands of some origin classes (a 禁伐补贴 by zone and origin).
 type ZoneTier struct {
 	ZoneSet
-	YuanPerMu Fen    `json:"yuan_per_mu"`
-	Confirmed bool   `json:"confirmed"`
-	Note      string `json:"note,omitempty"`
+	// OriginClasses, when not empty, restrict the tier to stands of these origin classes.
+	OriginClasses []string `json:"origin_classes,omitempty"`
+	YuanPerMu     Fen      `json:"yuan_per_mu"`
+	// CountyRetainedYuanPerMu is the part of YuanPerMu the county keeps, as in OwnershipRate.
+	CountyRetainedYuanPerMu Fen    `json:"county_retained_yuan_per_mu,omitempty"`
+	Confirmed               bool   `json:"confirmed"`
+	Note                    string `json:"note,omitempty"`
 }
 
 // ZoneSet names zones by area kind, optionally area level, and zone kinds.
@@ -155,6 +182,9 @@ const (
 	StackReplace StackMode = "replace"
 	// StackAdd: this program is paid in addition to the named programs (stated explicitly).
 	StackAdd StackMode = "add"
+	// StackRemainder: this program is paid only on the area none of the named programs pays
+	// for — as if each of them replaced it (a fallback such as a county 禁伐补贴).
+	StackRemainder StackMode = "remainder"
 )
 
 // Stacking is an explicit, possibly unconfirmed, statement of how programs combine.
@@ -169,6 +199,8 @@ type Stacking struct {
 // agreements. Every non-empty list must contain the parcel's value (an empty list does not
 // constrain); a parcel whose code is missing fails a list that constrains it.
 type Condition struct {
+	// DiLei are land classes (地类), e.g. 030100 乔木林地.
+	DiLei            []string `json:"di_lei,omitempty"`
 	SenLinLB         []string `json:"sen_lin_lb,omitempty"`
 	ShiQuanD         []string `json:"shi_quan_d,omitempty"`
 	QiYuan           []string `json:"qi_yuan,omitempty"`
@@ -184,7 +216,7 @@ type Condition struct {
 
 // Facts are what Matches needs to know of a parcel.
 type Facts struct {
-	LMQS, SenLinLB, ShiQuanD, QiYuan, LingZu string
+	LMQS, DiLei, SenLinLB, ShiQuanD, QiYuan, LingZu string
 	// Agreements are the modes of the parcel's signed agreements.
 	Agreements []Mode
 	// Touches reports whether the parcel touches a zone of the set; nil means it touches none.
@@ -194,7 +226,7 @@ type Facts struct {
 // Matches reports whether a parcel with facts f meets condition c.
 func (p *Policy) Matches(c Condition, f Facts) bool {
 	in := func(list []string, v string) bool { return len(list) == 0 || (v != "" && contains(list, v)) }
-	if !in(c.SenLinLB, f.SenLinLB) || !in(c.ShiQuanD, f.ShiQuanD) || !in(c.QiYuan, f.QiYuan) ||
+	if !in(c.DiLei, f.DiLei) || !in(c.SenLinLB, f.SenLinLB) || !in(c.ShiQuanD, f.ShiQuanD) || !in(c.QiYuan, f.QiYuan) ||
 		!in(c.LingZu, f.LingZu) || !in(c.OwnershipClasses, p.OwnershipClass(f.LMQS)) {
 		return false
 	}
@@ -517,14 +549,42 @@ func (pr *Program) RateFor(ownershipClass string) (OwnershipRate, bool) {
 	return OwnershipRate{}, false
 }
 
-// TierFor returns the program's tier for a zone (RateBy zone_tier).
+// TierFor returns the program's tier for a zone (RateBy zone_tier), among the tiers without
+// origin classes.
 func (pr *Program) TierFor(areaKind, areaLevel, zoneKind string) (ZoneTier, bool) {
+	return pr.TierForOrigin(areaKind, areaLevel, zoneKind, "")
+}
+
+// TierForOrigin returns the program's tier for a zone and a stand of an origin class ("" when
+// unknown: only tiers without origin classes match).
+func (pr *Program) TierForOrigin(areaKind, areaLevel, zoneKind, originClass string) (ZoneTier, bool) {
 	for _, t := range pr.Tiers {
-		if t.Contains(areaKind, areaLevel, zoneKind) {
+		if t.Contains(areaKind, areaLevel, zoneKind) && (len(t.OriginClasses) == 0 || contains(t.OriginClasses, originClass)) {
 			return t, true
 		}
 	}
 	return ZoneTier{}, false
+}
+
+// ReplacedBy returns, for each program ID, the programs that take its place on the area they
+// pay for: those that replace it (StackReplace) and, for a program paid on the remainder
+// (StackRemainder), the programs it defers to.
+func (p *Policy) ReplacedBy() map[string][]string {
+	out := map[string][]string{}
+	for _, pr := range p.Subsidies.Programs {
+		if pr.Stacking == nil {
+			continue
+		}
+		switch pr.Stacking.Mode {
+		case StackReplace:
+			for _, id := range pr.Stacking.Programs {
+				out[id] = append(out[id], pr.ID)
+			}
+		case StackRemainder:
+			out[pr.ID] = append(out[pr.ID], pr.Stacking.Programs...)
+		}
+	}
+	return out
 }
 
 // ReplacedOn returns the IDs of the programs that another program replaces (StackReplace) on

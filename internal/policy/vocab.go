@@ -107,6 +107,7 @@ func (m Mode) Label() string { return modeLabels[m] }
 // checks the shape; Store checks each code against the code_dictionary in the database.
 const (
 	FieldLMQS     = "LM_QS"
+	FieldDiLei    = "DI_LEI"
 	FieldSenLinLB = "SEN_LIN_LB"
 	FieldShiQuanD = "SHI_QUAN_D"
 	FieldQiYuan   = "QI_YUAN"
@@ -119,6 +120,7 @@ const CodeScheme = "2020"
 
 var codeShapes = map[string]*regexp.Regexp{
 	FieldLMQS:     regexp.MustCompile(`^[0-9]{2}$`),
+	FieldDiLei:    regexp.MustCompile(`^[0-9]{6}$`),
 	FieldSenLinLB: regexp.MustCompile(`^[0-9]{3}$`),
 	FieldShiQuanD: regexp.MustCompile(`^[0-9]$`),
 	FieldQiYuan:   regexp.MustCompile(`^[0-9]{2}$`),
@@ -127,7 +129,7 @@ var codeShapes = map[string]*regexp.Regexp{
 }
 
 var codeExamples = map[string]string{
-	FieldLMQS: "30", FieldSenLinLB: "021", FieldShiQuanD: "1", FieldQiYuan: "21", FieldLingZu: "4", FieldYouShiSZ: "310000",
+	FieldLMQS: "30", FieldDiLei: "030100", FieldSenLinLB: "021", FieldShiQuanD: "1", FieldQiYuan: "21", FieldLingZu: "4", FieldYouShiSZ: "310000",
 }
 
 var (

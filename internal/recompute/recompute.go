@@ -37,8 +37,12 @@ type Summary struct {
 	Eligible      int
 	Lines         int
 	Total         policy.Fen
-	OverlayTime   time.Duration
-	EvaluateTime  time.Duration
+	// Retained is the part of Total the county keeps (公共管护); owners receive the rest.
+	Retained policy.Fen
+	// Pending counts the lines that pay nothing because their rate is zero or not known.
+	Pending      int
+	OverlayTime  time.Duration
+	EvaluateTime time.Duration
 }
 
 // All recomputes overlays, eligibility and subsidy lines of every current parcel for year.
@@ -214,8 +218,12 @@ func evaluate(ctx context.Context, tx pgx.Tx, pol *policy.Policy, vid int64, yea
 				sum.Eligible++
 			}
 			for i, l := range subsidy.Lines(pol, p) {
-				lines = append(lines, []any{vid, year, p.ID, i + 1, l.Program, l.Name, int64(l.AreaMu), int64(l.Rate), int64(l.Amount), l.Confirmed})
+				lines = append(lines, []any{vid, year, p.ID, i + 1, l.Program, l.Name, int64(l.AreaMu), int64(l.Rate), int64(l.Amount), int64(l.Retained), l.Confirmed})
 				sum.Total += l.Amount
+				sum.Retained += l.Retained
+				if l.Pending {
+					sum.Pending++
+				}
 			}
 			return nil
 		})
@@ -233,7 +241,7 @@ func evaluate(ctx context.Context, tx pgx.Tx, pol *policy.Policy, vid int64, yea
 			return err
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subsidy_line"},
-			[]string{"policy_version_id", "year", "parcel_id", "line", "program", "program_name", "area_centimu", "rate_fen", "amount_fen", "confirmed"},
+			[]string{"policy_version_id", "year", "parcel_id", "line", "program", "program_name", "area_centimu", "rate_fen", "amount_fen", "retained_fen", "confirmed"},
 			pgx.CopyFromRows(lines)); err != nil {
 			return err
 		}
