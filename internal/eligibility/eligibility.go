@@ -239,7 +239,7 @@ func Evaluate(pol *policy.Policy, p *facts.Parcel) Result {
 	if stock == nil {
 		stock = new(big.Rat)
 	}
-	est := pol.Valuation.Estimate(p.Species, stock, p.LegalMu(), 0)
+	est := pol.Valuation.Estimate(p.Species, p.LingZu, stock, p.LegalMu(), 0)
 	res.Estimate = &est
 	return res
 }

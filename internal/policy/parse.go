@@ -792,11 +792,57 @@ func (r *sectionReader) valuation(n *jnode, path string) {
 	val.LandRentYuanPerMuYear = r.yuan(v, p)
 	v, p = o.req("remaining_years")
 	val.RemainingYears = r.integer(v, p, 0, 100)
+	v, p = o.opt("age_group_approach")
+	approachNode, approachPath := v, p
+	r.mapOf(v, p, func(code string, x *jnode, xp string) {
+		if !r.code(FieldLingZu)(code, x, xp) {
+			return
+		}
+		if a := r.enum(x, xp, "valuation approach", Approaches()...); a != "" {
+			if val.AgeGroupApproach == nil {
+				val.AgeGroupApproach = map[string]string{}
+			}
+			val.AgeGroupApproach[code] = a
+		}
+	})
+	v, p = o.opt("interest_rate")
+	val.InterestRate = r.decimal(v, p, 0, DecimalScale, "a rate")
+	rateNode, ratePath := v, p
 	v, p = o.req("confirmed")
 	val.Confirmed = r.boolean(v, p)
 	v, p = o.opt("note")
 	val.Note = r.text(v, p, false)
 	o.end()
+
+	// What each age group's approach needs of every stumpage group.
+	needsRate := false
+	for _, code := range sortedKeys(val.AgeGroupApproach) {
+		a := val.AgeGroupApproach[code]
+		if a == ApproachMarketPriceBack {
+			continue
+		}
+		needsRate = true
+		for _, id := range sortedKeys(val.Groups) {
+			g := val.Groups[id]
+			gp := joinKey(groupsPath, id)
+			if g.Method != MethodStumpage || r.hasProblemUnder(gp) {
+				continue
+			}
+			age, ok := g.StandAgeYears[code]
+			switch {
+			case !ok:
+				r.addf(groupNodes[id], gp+".stand_age_years", "missing: LING_ZU %s is valued by %s (age_group_approach), which needs the stand's age", code, a)
+			case a == ApproachHarvestPresentValue && g.RotationAge <= age:
+				r.addf(groupNodes[id], gp+".rotation_age", "rotation age %d is not after the age %d of LING_ZU %s, which is valued by harvest present value", g.RotationAge, age, code)
+			case a == ApproachHarvestPresentValue && g.HarvestStockM3PerMu == 0:
+				r.addf(groupNodes[id], gp+".harvest_stock_m3_per_mu", "missing: LING_ZU %s is valued by harvest present value, which needs the stock expected at rotation age", code)
+			}
+		}
+	}
+	if needsRate && rateNode == nil && approachNode != nil {
+		r.addf(n, ratePath, "missing: replacement cost and harvest present value need the investment return rate P")
+	}
+	_ = approachPath
 }
 
 func (r *sectionReader) speciesGroup(n *jnode, path string) SpeciesGroup {
@@ -829,6 +875,37 @@ func (r *sectionReader) speciesGroup(n *jnode, path string) SpeciesGroup {
 	g.ProfitRate = r.decimal(v, p, 0, DecimalScale, "a rate")
 	v, p = need("yuan_per_mu", isPerMu)
 	g.YuanPerMu = r.yuan(v, p)
+	// Age-group approaches (optional, stumpage groups only; valuation checks what its
+	// age_group_approach needs).
+	stumpOnly := func(key string) (*jnode, string) {
+		x, xp := o.opt(key)
+		if x != nil && isPerMu {
+			r.addf(x, xp, "not used by method %q", g.Method)
+			return nil, xp
+		}
+		return x, xp
+	}
+	v, p = stumpOnly("stand_age_years")
+	r.mapOf(v, p, func(code string, x *jnode, xp string) {
+		if r.code(FieldLingZu)(code, x, xp) {
+			if g.StandAgeYears == nil {
+				g.StandAgeYears = map[string]int{}
+			}
+			g.StandAgeYears[code] = r.integer(x, xp, 1, 300)
+		}
+	})
+	v, p = stumpOnly("establishment_yuan_per_mu")
+	g.EstablishmentYuanPerMu = r.yuan(v, p)
+	v, p = stumpOnly("tending_yuan_per_mu_year")
+	g.TendingYuanPerMuYear = r.yuan(v, p)
+	v, p = stumpOnly("tending_years")
+	g.TendingYears = r.integer(v, p, 0, 100)
+	v, p = stumpOnly("management_yuan_per_mu_year")
+	g.ManagementYuanPerMuYear = r.yuan(v, p)
+	v, p = stumpOnly("rotation_age")
+	g.RotationAge = r.integer(v, p, 1, 300)
+	v, p = stumpOnly("harvest_stock_m3_per_mu")
+	g.HarvestStockM3PerMu = r.decimal(v, p, 0, -1, "a volume in m³ per mu")
 	v, p = o.req("confirmed")
 	g.Confirmed = r.boolean(v, p)
 	v, p = o.opt("note")

@@ -312,6 +312,17 @@ func TestParseRejects(t *testing.T) {
 			`eligibility.weights.zone.experimental: missing: every zone kind of the pilot areas needs its points`},
 		{"unknown mode", func(d map[string]any) { at(d, "eligibility", "modes", 2)["modes"] = []any{"buyout", "expropriation"} },
 			`eligibility.modes[2].modes[1]: unknown mode "expropriation"`},
+		{"age group valued by replacement cost without a stand age", func(d map[string]any) {
+			delete(at(d, "valuation", "groups", "pine", "stand_age_years"), "1")
+		}, `valuation.groups.pine.stand_age_years: missing: LING_ZU 1 is valued by replacement_cost`},
+		{"rotation before the stand's age", func(d map[string]any) { at(d, "valuation", "groups", "fir")["rotation_age"] = json.Number("20") },
+			`valuation.groups.fir.rotation_age: rotation age 20 is not after the age 23 of LING_ZU 3`},
+		{"unknown valuation approach", func(d map[string]any) { at(d, "valuation", "age_group_approach")["1"] = "guess" },
+			`valuation.age_group_approach.1: unknown valuation approach "guess"`},
+		{"age-group table on a per-mu group", func(d map[string]any) { at(d, "valuation", "groups", "bamboo")["rotation_age"] = json.Number("8") },
+			`valuation.groups.bamboo.rotation_age: not used by method "per_mu"`},
+		{"no return rate", func(d map[string]any) { delete(at(d, "valuation"), "interest_rate") },
+			`valuation.interest_rate: missing: replacement cost and harvest present value need the investment return rate P`},
 		{"unused species group", func(d map[string]any) {
 			at(d, "valuation", "groups")["cedar"] = at(d, "valuation", "groups", "fir")
 		}, `valuation.groups.cedar: species group "cedar" is used by no species code`},
@@ -448,17 +459,85 @@ func TestMatchesAndModes(t *testing.T) {
 // C = 6.5 × 400 = 2,600.00; F = 0.12 × 6,500 = 780.00; E = 3,120.00; rent 300.00; total 3,420.00.
 func TestEstimate(t *testing.T) {
 	p := shipped(t)
-	got := p.Valuation.Estimate("310000", big.NewRat(10, 1), big.NewRat(1, 1), 0)
-	want := Estimate{Group: "fir", Method: MethodStumpage, W: 650000, C: 260000, F: 78000, E: 312000, LandRent: 30000, Total: 342000}
+	got := p.Valuation.Estimate("310000", "4", big.NewRat(10, 1), big.NewRat(1, 1), 0)
+	want := Estimate{Group: "fir", Method: MethodStumpage, Approach: ApproachMarketPriceBack, W: 650000, C: 260000, F: 78000, E: 312000, LandRent: 30000, Total: 342000}
 	if got != want {
 		t.Errorf("Estimate(fir, 10 m³, 1 亩) = %+v\nwant %+v", got, want)
 	}
-	bamboo := p.Valuation.Estimate("660000", big.NewRat(0, 1), big.NewRat(3, 2), 10)
+	bamboo := p.Valuation.Estimate("660000", "", big.NewRat(0, 1), big.NewRat(3, 2), 10)
 	if bamboo.Group != "bamboo" || bamboo.E != 375000 || bamboo.LandRent != 22500 || bamboo.Total != 397500 {
 		t.Errorf("Estimate(bamboo, 1.5 亩, 10 years) = %+v; want E 3,750.00, rent 225.00, total 3,975.00", bamboo)
 	}
 	if g, _ := p.Valuation.Group("999999"); g != "broadleaf" {
 		t.Errorf("unknown species falls into %q, want the default group broadleaf", g)
+	}
+}
+
+// TestEstimateByAgeGroup: the LY/T 2407 approach follows the age group (shipped 2026 tables:
+// fir, P = 5 %, land rent 15 元 × 20 years; all illustrative, unconfirmed). Worked on paper for
+// 10 亩 of plantation fir (rent 15 × 10 × 20 = 3,000.00 in each case):
+//
+// Young (LING_ZU 1, replacement cost, age 5): cost per 亩 of year i, compounded to now ×1.05^(5−i+1):
+//
+//	year 1 establishment 600 + management 5 = 605 × 1.05⁵ = 605 × 1.2762815625 = 772.1503453125
+//	year 2 tending 150 + 5 = 155 × 1.05⁴ = 155 × 1.21550625 = 188.40346875
+//	year 3             155 × 1.05³ = 155 × 1.157625   = 179.431875
+//	year 4             155 × 1.05² = 155 × 1.1025     = 170.8875
+//	year 5 management    5 × 1.05                     =   5.25
+//	sum 1,316.1231890625 元/亩 × 10 亩 = 13,161.23 (W = C = F = 0); total 16,161.23.
+//
+// Middle-aged (LING_ZU 2, harvest present value, age 15, rotation 26, 10 m³/亩 expected):
+// harvest 100 m³ × outturn 0.65 = 65 m³: W = 65,000.00, C = 26,000.00, F = 7,800.00, A = 31,200.00;
+// management 5 × 10 亩 = 50 a year for years 16…26 compounded to year 26:
+// 50 × (1.05¹¹ − 1) / 0.05 = 50 × 14.2067871623 = 710.34; E = (31,200 − 710.339358) / 1.05¹¹
+// = 30,489.660642 / 1.7103393581 = 17,826.67; total 20,826.67.
+//
+// Mature (LING_ZU 4, market-price-back) on 100 m³: E = 65,000 − 26,000 − 7,800 = 31,200.00;
+// total 34,200.00 — the stand's own stock, not the expected one.
+func TestEstimateByAgeGroup(t *testing.T) {
+	p := shipped(t)
+	ten := big.NewRat(10, 1)
+	for _, tc := range []struct {
+		lingZu string
+		stock  int64
+		want   Estimate
+	}{
+		{"1", 20, Estimate{Group: "fir", Method: MethodStumpage, Approach: ApproachReplacementCost, AgeYears: 5,
+			Costs: 1316123, E: 1316123, LandRent: 300000, Total: 1616123}},
+		{"2", 60, Estimate{Group: "fir", Method: MethodStumpage, Approach: ApproachHarvestPresentValue, AgeYears: 15,
+			W: 6500000, C: 2600000, F: 780000, Costs: 71034, E: 1782667, LandRent: 300000, Total: 2082667}},
+		{"4", 100, Estimate{Group: "fir", Method: MethodStumpage, Approach: ApproachMarketPriceBack,
+			W: 6500000, C: 2600000, F: 780000, E: 3120000, LandRent: 300000, Total: 3420000}},
+	} {
+		if got := p.Valuation.Estimate("310000", tc.lingZu, big.NewRat(tc.stock, 1), ten, 0); got != tc.want {
+			t.Errorf("fir, LING_ZU %s, %d m³ on 10 亩:\n got %+v\nwant %+v", tc.lingZu, tc.stock, got, tc.want)
+		}
+	}
+	// Within every stumpage group a young stand is worth less than a middle-aged one, which is
+	// worth less than a near-mature one, which is worth less than a mature one of the expected stock.
+	for _, id := range sortedKeys(p.Valuation.Groups) {
+		g := p.Valuation.Groups[id]
+		if g.Method != MethodStumpage {
+			continue
+		}
+		code := ""
+		for c, gid := range p.Valuation.SpeciesGroups {
+			if gid == id {
+				code = c
+			}
+		}
+		var last Fen = -1
+		for _, lz := range []string{"1", "2", "3", "4"} {
+			e := p.Valuation.Estimate(code, lz, g.HarvestStockM3PerMu.Rat(), big.NewRat(1, 1), 0).E
+			if e <= last {
+				t.Errorf("group %s: LING_ZU %s is worth %s per 亩, not more than the age group before (%s)", id, lz, e, last)
+			}
+			last = e
+		}
+	}
+	// No age group recorded: market-price-back on the recorded stock, as before.
+	if got := p.Valuation.Estimate("310000", "", big.NewRat(100, 1), ten, 0); got.Approach != ApproachMarketPriceBack || got.E != 3120000 {
+		t.Errorf("fir without LING_ZU: %+v; want market-price-back, E 31,200.00", got)
 	}
 }
 

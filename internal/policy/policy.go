@@ -362,9 +362,38 @@ type Valuation struct {
 	// LandRentYuanPerMuYear × RemainingYears × area is added to the stand value.
 	LandRentYuanPerMuYear Fen `json:"land_rent_yuan_per_mu_year"`
 	// RemainingYears is used when the parcel's remaining contract term is unknown.
-	RemainingYears int    `json:"remaining_years"`
-	Confirmed      bool   `json:"confirmed"`
-	Note           string `json:"note,omitempty"`
+	RemainingYears int `json:"remaining_years"`
+	// AgeGroupApproach chooses the LY/T 2407 approach by LING_ZU code for stumpage groups:
+	// young stands by replacement cost, middle-aged and near-mature by the present value of the
+	// expected harvest, mature and over-mature by market-price-back. A code not listed (or a
+	// parcel without LING_ZU) is valued by market-price-back. Optional (older files: all
+	// market-price-back).
+	AgeGroupApproach map[string]string `json:"age_group_approach,omitempty"`
+	// InterestRate is the investment return rate P (投资收益率) that compounds costs and
+	// discounts the harvest; required when an approach other than market-price-back is used.
+	InterestRate Decimal `json:"interest_rate"`
+	Confirmed    bool    `json:"confirmed"`
+	Note         string  `json:"note,omitempty"`
+}
+
+// Valuation approaches by age group (LY/T 2407 森林资源资产评估技术规范).
+const (
+	// ApproachReplacementCost 重置成本法 (young stands): E = Σ_{i=1..n} C_i (1+P)^(n−i+1) × area,
+	// C_i the cost per 亩 of year i of a stand now n years old.
+	ApproachReplacementCost = "replacement_cost"
+	// ApproachHarvestPresentValue 收获现值法 (middle-aged, near-mature):
+	// E = (A_u − Σ_{i=n+1..u} M (1+P)^(u−i) × area) / (1+P)^(u−n), A_u = W − C − F of the expected
+	// harvest at rotation age u, M the yearly management cost per 亩.
+	ApproachHarvestPresentValue = "harvest_present_value"
+	// ApproachMarketPriceBack 市场价倒算法 (mature, over-mature): E = W − C − F of the standing stock.
+	ApproachMarketPriceBack = "market_price_back"
+	// ApproachPerMu: a per_mu group's flat value, whatever the age.
+	ApproachPerMu = "per_mu"
+)
+
+// Approaches lists the age-group approaches a policy may name.
+func Approaches() []string {
+	return []string{ApproachReplacementCost, ApproachHarvestPresentValue, ApproachMarketPriceBack}
 }
 
 // Valuation methods of a species group.
@@ -386,9 +415,24 @@ type SpeciesGroup struct {
 	HarvestCostYuanPerM3   Fen     `json:"harvest_cost_yuan_per_m3"`
 	ProfitRate             Decimal `json:"profit_rate"`
 	// For MethodPerMu: the stand value per 亩.
-	YuanPerMu Fen    `json:"yuan_per_mu"`
-	Confirmed bool   `json:"confirmed"`
-	Note      string `json:"note,omitempty"`
+	YuanPerMu Fen `json:"yuan_per_mu"`
+	// StandAgeYears is the representative stand age (years) of a LING_ZU code, for the
+	// replacement-cost and harvest-present-value approaches (the inventory records the age
+	// group, not always the age).
+	StandAgeYears map[string]int `json:"stand_age_years,omitempty"`
+	// For replacement cost: the establishment cost of year 1 (site preparation, seedlings,
+	// planting), the tending cost of each of the TendingYears years after it.
+	EstablishmentYuanPerMu Fen `json:"establishment_yuan_per_mu"`
+	TendingYuanPerMuYear   Fen `json:"tending_yuan_per_mu_year"`
+	TendingYears           int `json:"tending_years"`
+	// ManagementYuanPerMuYear is the yearly management (管护) cost, every year of the stand.
+	ManagementYuanPerMuYear Fen `json:"management_yuan_per_mu_year"`
+	// For harvest present value: the rotation (main-harvest) age and the standing stock
+	// expected then, per 亩.
+	RotationAge         int     `json:"rotation_age"`
+	HarvestStockM3PerMu Decimal `json:"harvest_stock_m3_per_mu"`
+	Confirmed           bool    `json:"confirmed"`
+	Note                string  `json:"note,omitempty"`
 }
 
 // Group returns the species group of a YOU_SHI_SZ code (the default group for others).
@@ -400,23 +444,37 @@ func (v *Valuation) Group(youShiSZ string) (string, SpeciesGroup) {
 	return id, v.Groups[id]
 }
 
-// Estimate is an indicative price, every part rounded to the 分 so that
-// E = W − C − F and Total = max(E, 0) + LandRent hold exactly.
+// Estimate is an indicative price, every part rounded to the 分. Total = max(E, 0) + LandRent
+// holds exactly. By approach: market_price_back and per_mu: E = W − C − F exactly (per_mu: C
+// = F = 0); harvest_present_value: W, C, F are of the expected harvest at rotation age, Costs
+// the management costs until then compounded to it, E = (W − C − F − Costs) / (1+P)^(u−n);
+// replacement_cost: W = C = F = 0 and E = Costs, the compounded costs of the stand so far.
 type Estimate struct {
 	Group     string `json:"group"`
 	Method    string `json:"method"`
+	Approach  string `json:"approach"`
+	AgeYears  int    `json:"age_years,omitempty"`
 	Confirmed bool   `json:"confirmed"`
 	W         Fen    `json:"w_yuan"`
 	C         Fen    `json:"c_yuan"`
 	F         Fen    `json:"f_yuan"`
+	Costs     Fen    `json:"costs_yuan"`
 	E         Fen    `json:"e_yuan"`
 	LandRent  Fen    `json:"land_rent_yuan"`
 	Total     Fen    `json:"total_yuan"`
 }
 
-// Estimate prices a stand of species youShiSZ with stockM3 cubic metres of standing volume on
-// areaMu 亩 (the legal area); years ≤ 0 uses RemainingYears.
-func (v *Valuation) Estimate(youShiSZ string, stockM3, areaMu *big.Rat, years int) Estimate {
+// ApproachFor returns the approach of a LING_ZU code under this valuation.
+func (v *Valuation) ApproachFor(lingZu string) string {
+	if a, ok := v.AgeGroupApproach[lingZu]; ok {
+		return a
+	}
+	return ApproachMarketPriceBack
+}
+
+// Estimate prices a stand of species youShiSZ and age group lingZu with stockM3 cubic metres
+// of standing volume on areaMu 亩 (the legal area); years ≤ 0 uses RemainingYears.
+func (v *Valuation) Estimate(youShiSZ, lingZu string, stockM3, areaMu *big.Rat, years int) Estimate {
 	id, g := v.Group(youShiSZ)
 	if years <= 0 {
 		years = v.RemainingYears
@@ -424,18 +482,73 @@ func (v *Valuation) Estimate(youShiSZ string, stockM3, areaMu *big.Rat, years in
 	e := Estimate{Group: id, Method: g.Method, Confirmed: g.Confirmed && v.Confirmed}
 	switch g.Method {
 	case MethodStumpage:
-		out := new(big.Rat).Mul(stockM3, g.OutturnRate.Rat())
-		e.W = g.StumpagePriceYuanPerM3.MulRat(out)
-		e.C = g.HarvestCostYuanPerM3.MulRat(out)
-		e.F = e.W.MulDecimal(g.ProfitRate)
+		e.Approach = v.ApproachFor(lingZu)
+		age, ok := g.StandAgeYears[lingZu]
+		if !ok && e.Approach != ApproachMarketPriceBack {
+			e.Approach = ApproachMarketPriceBack // Parse makes sure this cannot happen for a listed code
+		}
+		p1 := new(big.Rat).Add(big.NewRat(1, 1), v.InterestRate.Rat()) // 1 + P
+		switch e.Approach {
+		case ApproachReplacementCost:
+			e.AgeYears = age
+			perMu := new(big.Rat)
+			for i := 1; i <= age; i++ {
+				c := g.ManagementYuanPerMuYear.Rat()
+				if i == 1 {
+					c.Add(c, g.EstablishmentYuanPerMu.Rat())
+				} else if i <= 1+g.TendingYears {
+					c.Add(c, g.TendingYuanPerMuYear.Rat())
+				}
+				perMu.Add(perMu, c.Mul(c, ratPow(p1, age-i+1)))
+			}
+			e.Costs = fenOf(new(big.Rat).Mul(perMu, areaMu))
+			e.E = e.Costs
+		case ApproachHarvestPresentValue:
+			e.AgeYears = age
+			harvest := new(big.Rat).Mul(g.HarvestStockM3PerMu.Rat(), areaMu)
+			e.W, e.C, e.F = g.stumpage(harvest)
+			costs := new(big.Rat)
+			for i := age + 1; i <= g.RotationAge; i++ {
+				costs.Add(costs, ratPow(p1, g.RotationAge-i))
+			}
+			costs.Mul(costs, g.ManagementYuanPerMuYear.Rat())
+			costs.Mul(costs, areaMu)
+			e.Costs = fenOf(costs)
+			net := new(big.Rat).Sub((e.W - e.C - e.F).Rat(), costs)
+			e.E = fenOf(net.Quo(net, ratPow(p1, g.RotationAge-age)))
+		default:
+			e.W, e.C, e.F = g.stumpage(stockM3)
+			e.E = e.W - e.C - e.F
+		}
 	case MethodPerMu:
+		e.Approach = ApproachPerMu
 		e.W = g.YuanPerMu.MulRat(areaMu)
+		e.E = e.W
 	}
-	e.E = e.W - e.C - e.F
 	e.LandRent = v.LandRentYuanPerMuYear.MulRat(new(big.Rat).Mul(areaMu, big.NewRat(int64(years), 1)))
 	e.Total = max(e.E, 0) + e.LandRent
 	return e
 }
+
+// stumpage is the market-price-back of a standing volume: W = V × outturn × price,
+// C = V × outturn × harvest cost, F = profit rate × W, each to the 分.
+func (g SpeciesGroup) stumpage(stockM3 *big.Rat) (w, c, f Fen) {
+	out := new(big.Rat).Mul(stockM3, g.OutturnRate.Rat())
+	w = g.StumpagePriceYuanPerM3.MulRat(out)
+	c = g.HarvestCostYuanPerM3.MulRat(out)
+	return w, c, w.MulDecimal(g.ProfitRate)
+}
+
+func ratPow(x *big.Rat, n int) *big.Rat {
+	r := big.NewRat(1, 1)
+	for range n {
+		r.Mul(r, x)
+	}
+	return r
+}
+
+// fenOf rounds an amount in 元 to the 分, halves away from zero.
+func fenOf(yuan *big.Rat) Fen { return Fen(roundRat(new(big.Rat).Mul(yuan, big.NewRat(100, 1)))) }
 
 // ZoneRegimes maps zone kind → activity → rule, for every zone kind and every declared activity.
 type ZoneRegimes map[string]map[string]Rule
