@@ -18,7 +18,7 @@ import (
 
 const (
 	importParcelsUsage = "import parcels FILE [--srid N] [--encoding GBK|UTF-8] [--mapping FILE] [--layer NAME] [--dry-run] [--full] [--json] [--report FILE]"
-	importZonesUsage   = "import zones FILE --area NAME --area-kind nature_reserve|wetland_park --zone-field FIELD [--value-map k=v,...] [--site-field FIELD] [--srid N] [--encoding E] [--dry-run] [--json] [--report FILE]"
+	importZonesUsage   = "import zones FILE --area NAME --area-kind nature_reserve|wetland_park [--level national|provincial|municipal|county] --zone-field FIELD [--value-map k=v,...] [--site-field FIELD] [--srid N] [--encoding E] [--dry-run] [--json] [--report FILE]"
 )
 
 // importCmd is `ecocomp import parcels|zones FILE …`: a zipped Shapefile set, a GeoPackage or
@@ -51,13 +51,14 @@ func (a *App) importFile(ctx context.Context, kind string, args []string) error 
 	reportFile := fs.String("report", "", "also write the JSON report to this file")
 	var mapping *string
 	var full *bool
-	var area, areaKind, zoneField, siteField, valueMap *string
+	var area, areaKind, areaLevel, zoneField, siteField, valueMap *string
 	if kind == ingest.KindParcels {
 		mapping = fs.String("mapping", "", "JSON file mapping the file's field names to the standard ones ({\"XBH\": \"XIAO_BAN\"})")
 		full = fs.Bool("full", false, "the file is the whole county: current parcels absent from it are retired")
 	} else {
 		area = fs.String("area", "", "the protected area the zones belong to (created when new)")
 		areaKind = fs.String("area-kind", "", "nature_reserve or wetland_park")
+		areaLevel = fs.String("level", "", "who designated the area: national, provincial, municipal or county (subsidy tiers depend on it; default: keep the area's, national for a new one)")
 		zoneField = fs.String("zone-field", "", "the field holding each zone's kind (core, 核心区 …)")
 		siteField = fs.String("site-field", "", "a field naming separate sites of the area (optional)")
 		valueMap = fs.String("value-map", "", "zone values to zone kinds, e.g. A=core,B=buffer")
@@ -101,7 +102,7 @@ func (a *App) importFile(ctx context.Context, kind string, args []string) error 
 		if err != nil {
 			return usagef("import zones: --%s", err)
 		}
-		opt.Area, opt.AreaKind, opt.ZoneField, opt.SiteField, opt.ValueMap = *area, *areaKind, *zoneField, *siteField, vm
+		opt.Area, opt.AreaKind, opt.AreaLevel, opt.ZoneField, opt.SiteField, opt.ValueMap = *area, *areaKind, *areaLevel, *zoneField, *siteField, vm
 	}
 	if _, err := os.Stat(file); err != nil {
 		return fmt.Errorf("cannot read %s: %v", file, errors.Unwrap(err))

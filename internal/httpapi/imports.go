@@ -49,7 +49,7 @@ func (s *Server) DrainJobs(grace time.Duration) { s.jobs.Drain(grace) }
 
 // postImport takes a multipart upload — the part "file" (.zip Shapefile set, .gpkg, .geojson,
 // .json) and optional fields kind (parcels|zones), county, srid, encoding, layer, dry_run, full,
-// mapping (JSON), area, area_kind, zone_field, site_field, value_map — and answers 202 with the
+// mapping (JSON), area, area_kind, area_level, zone_field, site_field, value_map — and answers 202 with the
 // id of the import, a durable job that runs in the background (one per county at a time).
 // Surveyors and administrators may upload (routeRules); a full import, which retires the parcels
 // a file lacks, needs an administrator.

@@ -100,8 +100,12 @@ type Options struct {
 
 	// Zones: the protected area, its kind, the field holding the zone and how its values map to
 	// zone kinds (values that already are zone kinds or their Chinese labels map by themselves).
-	Area      string
-	AreaKind  string
+	Area     string
+	AreaKind string
+	// AreaLevel is who designated the area (national, provincial, municipal, county), stored on
+	// protected_area.level: subsidy tiers depend on it. "": keep an existing area's level; a new
+	// area is then recorded as national and the report says so.
+	AreaLevel string
 	ZoneField string
 	SiteField string // optional: a field naming separate sites of the area
 	ValueMap  map[string]string

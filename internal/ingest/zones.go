@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,6 +42,9 @@ type queryer interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// AreaLevels are the values of protected_area.level: who designated the area.
+var AreaLevels = []string{"national", "provincial", "municipal", "county"}
+
 // CheckZoneOptions validates what a zone import needs before any file is read: the area, its
 // kind, the zone field and a value map onto zone kinds of that area kind.
 func CheckZoneOptions(ctx context.Context, pool *pgxpool.Pool, opt Options) error {
@@ -49,6 +53,10 @@ func CheckZoneOptions(ctx context.Context, pool *pgxpool.Pool, opt Options) erro
 	}
 	if strings.TrimSpace(opt.ZoneField) == "" {
 		return &apperr.Error{Code: apperr.Invalid, Param: "zone_field", Detail: "name the field that holds each zone's kind (--zone-field FIELD)"}
+	}
+	if opt.AreaLevel != "" && !slices.Contains(AreaLevels, opt.AreaLevel) {
+		return &apperr.Error{Code: apperr.Invalid, Param: "area_level", Detail: fmt.Sprintf("area level %q is not known; use one of %s (who designated the area)",
+			opt.AreaLevel, strings.Join(AreaLevels, ", "))}
 	}
 	kinds, err := zoneKinds(ctx, pool, opt.AreaKind)
 	if err != nil {
@@ -249,16 +257,26 @@ func (r *run) mergeZones(ctx context.Context, labels map[string]string) ([]int64
 	var areaID int64
 	var areaKind string
 	var areaDemo bool
-	err := r.tx.QueryRow(ctx, `SELECT id, area_kind, demo FROM protected_area WHERE name = $1`, r.opt.Area).Scan(&areaID, &areaKind, &areaDemo)
+	var areaLevel string
+	err := r.tx.QueryRow(ctx, `SELECT id, area_kind, demo, level FROM protected_area WHERE name = $1`, r.opt.Area).Scan(&areaID, &areaKind, &areaDemo, &areaLevel)
+	levelChanged := false
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		r.rep.note("the protected area %s is new", r.opt.Area)
+		if r.opt.AreaLevel == "" {
+			r.rep.note("the protected area %s is new; no level given, so it is recorded as national (pass --level national|provincial|municipal|county: subsidy tiers depend on it)", r.opt.Area)
+		} else {
+			r.rep.note("the protected area %s is new, level %s", r.opt.Area, r.opt.AreaLevel)
+		}
 	case err != nil:
 		return nil, nil, err
 	case areaKind != r.opt.AreaKind:
 		return nil, nil, reject("area", "the protected area %s is a %s, not a %s", r.opt.Area, areaKind, r.opt.AreaKind)
 	case areaDemo:
 		r.rep.note("the protected area %s is marked demonstration data; the imported zones are not", r.opt.Area)
+	}
+	if areaID != 0 && r.opt.AreaLevel != "" && r.opt.AreaLevel != areaLevel {
+		levelChanged = true
+		r.rep.note("the level of %s changes from %s to %s; the results of every parcel in its zones are recomputed", r.opt.Area, areaLevel, r.opt.AreaLevel)
 	}
 	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_zone AS
 SELECT x.*, z.id AS zone_id,
@@ -292,16 +310,30 @@ LEFT JOIN zone z ON z.area_id = $1 AND z.site = x.site AND z.zone_kind = x.kind`
 	}
 	r.rep.Batch = batch
 	if areaID == 0 {
-		if err := r.tx.QueryRow(ctx, `INSERT INTO protected_area (name, area_kind) VALUES ($1, $2) RETURNING id`, r.opt.Area, r.opt.AreaKind).Scan(&areaID); err != nil {
+		if err := r.tx.QueryRow(ctx, `INSERT INTO protected_area (name, area_kind, level) VALUES ($1, $2, coalesce(nullif($3, ''), 'national')) RETURNING id`,
+			r.opt.Area, r.opt.AreaKind, r.opt.AreaLevel).Scan(&areaID); err != nil {
 			return nil, nil, explainErr(err)
 		}
 	}
 	var parcelIDs []int64
-	if len(deleted) > 0 {
+	if levelChanged {
+		// Rates that depend on the level follow: every current parcel in the area is recomputed.
+		if err := r.exec(ctx, `UPDATE protected_area SET level = $2 WHERE id = $1`, areaID, r.opt.AreaLevel); err != nil {
+			return nil, nil, explainErr(err)
+		}
+		if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.parcel_id), '{}') FROM parcel_zone_overlap o
+			JOIN zone z ON z.id = o.zone_id AND z.area_id = $1
+			JOIN parcel p ON p.id = o.parcel_id AND p.valid_to IS NULL`, areaID).Scan(&parcelIDs); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(deleted) > 0 && !levelChanged { // a level change already takes every parcel of the area
 		if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.parcel_id), '{}') FROM parcel_zone_overlap o
 			JOIN parcel p ON p.id = o.parcel_id AND p.valid_to IS NULL WHERE o.zone_id = ANY($1)`, deleted).Scan(&parcelIDs); err != nil {
 			return nil, nil, err
 		}
+	}
+	if len(deleted) > 0 {
 		if err := r.exec(ctx, `DELETE FROM zone WHERE id = ANY($1)`, deleted); err != nil {
 			return nil, nil, explainErr(err)
 		}
@@ -337,7 +369,7 @@ SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM ins UNION ALL SELECT z
 	r.done = &audit.Entry{Action: "import", Entity: "zone", EntityID: fmt.Sprint(areaID),
 		Detail: map[string]any{"file": r.rep.File, "area": r.opt.Area, "rows": r.rep.Rows, "new": c.New,
 			"changed": c.Changed, "unchanged": c.Unchanged, "deleted": c.Deleted}}
-	if c.New+c.Changed+c.Deleted > 0 {
+	if c.New+c.Changed+c.Deleted > 0 || levelChanged {
 		notice, _ := json.Marshal(map[string]any{"entity": "zones", "action": "import", "area": r.opt.Area, "batch": batch,
 			"new": c.New, "changed": c.Changed, "deleted": c.Deleted})
 		if err := r.exec(ctx, `SELECT pg_notify($1, $2)`, postgis.ChangeChannel, string(notice)); err != nil {

@@ -132,3 +132,59 @@ func TestImportZones(t *testing.T) {
 		t.Errorf("a value map onto a wetland zone kind for a reserve: %v; want it refused", err)
 	}
 }
+
+// TestImportZonesLevel: the reserve level given to a zone import is stored on protected_area,
+// and the Jiangxi tier rate that depends on it follows. Worked by hand: parcel 1 is a natural
+// (QI_YUAN 11) ordinary commercial (022) stand of an individual (LM_QS 30), MIAN_JI 1 ha = 15 亩,
+// wholly inside the experimental zone. The 2026 policy's jiangxi_tier_natural_commercial pays
+// 29.00 元/亩 in a provincial nature reserve and 33.00 in a national one: imported with
+// --level provincial the line's rate is 2900 分 (15 亩 → 435.00 元); re-imported unchanged with
+// --level national only the level changes, yet the parcel is recomputed at 3300 分 (495.00 元).
+// Before the level option every imported area was silently national (33.00).
+func TestImportZonesLevel(t *testing.T) {
+	ctx := context.Background()
+	pool := newCounty(t)
+	dir := t.TempDir()
+	natural := []feature{parcel(1, 1, 0, map[string]any{"QI_YUAN": "11"})}
+	if rep, err := ingest.ImportParcels(ctx, pool, writeGeoJSON(t, filepath.Join(dir, "parcels.geojson"), 4548, natural), ingest.Options{}); err != nil {
+		t.Fatalf("parcels: %v\n%s", err, rep.Text())
+	}
+	if _, err := policy.LoadShipped(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	const area = "测试省级自然保护区"
+	file := writeGeoJSON(t, filepath.Join(dir, "zones.geojson"), 4548, []feature{zone("实验区", box(x0, y0-100, x0+400, y0+200))})
+	rate := func() (level string, fen int64) {
+		t.Helper()
+		if err := pool.QueryRow(ctx, `SELECT a.level, coalesce((SELECT max(l.rate_fen) FROM subsidy_line l JOIN parcel p ON p.id = l.parcel_id AND p.valid_to IS NULL
+			WHERE p.code = $2 AND l.program = 'jiangxi_tier_natural_commercial'), 0)
+			FROM protected_area a WHERE a.name = $1`, area, code(1)).Scan(&level, &fen); err != nil {
+			t.Fatal(err)
+		}
+		return level, fen
+	}
+
+	rep, err := ingest.ImportZones(ctx, pool, file, ingest.Options{Area: area, AreaKind: "nature_reserve", AreaLevel: "provincial", ZoneField: "GNFQ"})
+	if err != nil {
+		t.Fatalf("zones: %v\n%s", err, rep.Text())
+	}
+	if level, fen := rate(); level != "provincial" || fen != 2900 {
+		t.Errorf("imported --level provincial: level %s, tier rate %d 分; want provincial, 2900\n%s", level, fen, rep.Text())
+	}
+
+	rep, err = ingest.ImportZones(ctx, pool, file, ingest.Options{Area: area, AreaKind: "nature_reserve", AreaLevel: "national", ZoneField: "GNFQ"})
+	if err != nil {
+		t.Fatalf("zones again: %v\n%s", err, rep.Text())
+	}
+	if level, fen := rate(); level != "national" || fen != 3300 {
+		t.Errorf("re-imported --level national: level %s, tier rate %d 分; want national, 3300\n%s", level, fen, rep.Text())
+	}
+	if !strings.Contains(rep.Text(), "changes from provincial to national") {
+		t.Errorf("the report does not say the level changed:\n%s", rep.Text())
+	}
+
+	err = ingest.CheckZoneOptions(ctx, pool, ingest.Options{Area: area, AreaKind: "nature_reserve", AreaLevel: "township", ZoneField: "GNFQ"})
+	if err == nil || !strings.Contains(err.Error(), `area level "township" is not known`) {
+		t.Errorf("level township: %v; want refused", err)
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // ParseFields reads the option fields of an upload — kind (parcels|zones), county, srid,
-// encoding, layer, dry_run, full, mapping (JSON); for zones area, area_kind, zone_field,
+// encoding, layer, dry_run, full, mapping (JSON); for zones area, area_kind, area_level, zone_field,
 // site_field, value_map — into the import's kind and options. The fields are stored with the
 // job and read again each time it runs, so a job resumed after a restart runs with exactly the
 // options it was submitted with. Errors name the field at fault.
@@ -27,7 +27,7 @@ func ParseFields(f map[string]string) (string, ingest.Options, error) {
 	if kind == ingest.KindParcels {
 		known["full"], known["mapping"] = true, true
 	} else {
-		for _, k := range []string{"area", "area_kind", "zone_field", "site_field", "value_map"} {
+		for _, k := range []string{"area", "area_kind", "area_level", "zone_field", "site_field", "value_map"} {
 			known[k] = true
 		}
 	}
@@ -67,6 +67,7 @@ func ParseFields(f map[string]string) (string, ingest.Options, error) {
 	}
 	if kind == ingest.KindZones {
 		opt.Area, opt.AreaKind = strings.TrimSpace(f["area"]), strings.TrimSpace(f["area_kind"])
+		opt.AreaLevel = strings.TrimSpace(f["area_level"])
 		opt.ZoneField, opt.SiteField = strings.TrimSpace(f["zone_field"]), strings.TrimSpace(f["site_field"])
 		vm, err := ingest.ParseValueMap(f["value_map"])
 		if err != nil {
