@@ -68,6 +68,14 @@ func (a *App) policy(ctx context.Context, args []string) error {
 			}
 			fmt.Fprintf(a.Stdout, "policy %s (year %d, in force from %s): %s; %d figures or rules are marked unconfirmed\n",
 				l.Version, l.Policy.Year, l.Policy.EffectiveFrom.Format("2006-01-02"), what, len(l.Unconfirmed))
+			// Each one by its key path, so a person knows what still has to be checked against its source.
+			for _, c := range l.Unconfirmed {
+				if c.Note == "" {
+					fmt.Fprintf(a.Stdout, "  unconfirmed: %s\n", c.Path)
+				} else {
+					fmt.Fprintf(a.Stdout, "  unconfirmed: %s — %s\n", c.Path, c.Note)
+				}
+			}
 		}
 		return nil
 	case "list":
