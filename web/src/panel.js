@@ -257,14 +257,27 @@ function renderSubsidies(code) {
       h('thead', null, h('tr', null, h('th', null, t('sub.program')), h('th', { class: 'num' }, t('sub.area')),
         h('th', { class: 'num' }, t('sub.rate')), h('th', { class: 'num' }, t('sub.amount')))),
       h('tbody', null, d.lines.map((l) => [
-        h('tr', { class: 'line' }, h('td', null, getLang() === 'en' ? `${l.program_name} (${l.program})` : l.program_name,
-          l.confirmed === false ? h('sup', { class: 'unconfirmed', title: t('sub.unconfirmed') }, ' *') : null),
-        h('td', { class: 'num' }, fmt(l.area_mu)), h('td', { class: 'num' }, fmt(l.rate_yuan_per_mu)), h('td', { class: 'num' }, fmt(l.amount_yuan))),
-        h('tr', { class: 'basis' }, h('td', { colspan: '4' }, l.basis || '')),
+        h('tr', { class: 'line' + (l.pending ? ' pending' : ''), dataset: { program: l.program, pending: String(!!l.pending) } },
+          h('td', null, getLang() === 'en' ? `${l.program_name} (${l.program})` : l.program_name,
+            l.confirmed === false ? h('sup', { class: 'unconfirmed', title: t('sub.unconfirmed') }, ' *') : null,
+            l.pending ? h('span', { class: 'badge pending' }, t('sub.pending')) : null),
+          h('td', { class: 'num' }, fmt(l.area_mu)), h('td', { class: 'num' }, fmt(l.rate_yuan_per_mu)), h('td', { class: 'num' }, fmt(l.amount_yuan))),
+        Number(l.county_retained_yuan) > 0
+          ? h('tr', { class: 'split' }, h('td', { colspan: '4', class: 'muted small' },
+            t('sub.split', { owner: fmt(l.owner_yuan), county: fmt(l.county_retained_yuan) })))
+          : null,
+        // The basis sentence in the interface's language (basis_zh, like eligibility's detail_zh).
+        h('tr', { class: 'basis' }, h('td', { colspan: '4' }, (getLang() === 'zh' && l.basis_zh) || l.basis || '')),
       ])),
-      h('tfoot', null, h('tr', null, h('th', { colspan: '3' }, t('sub.total')), h('td', { class: 'num total' }, fmt(d.total_yuan)))),
+      h('tfoot', null,
+        h('tr', null, h('th', { colspan: '3' }, t('sub.total')), h('td', { class: 'num total' }, fmt(d.total_yuan))),
+        Number(d.county_retained_total_yuan) > 0 ? [
+          h('tr', { class: 'retained' }, h('th', { colspan: '3' }, t('sub.retained')), h('td', { class: 'num' }, fmt(d.county_retained_total_yuan))),
+          h('tr', { class: 'owner' }, h('th', { colspan: '3' }, t('sub.owner')), h('td', { class: 'num owner-total' }, fmt(d.owner_total_yuan))),
+        ] : null),
     ));
     if (d.lines.some((l) => l.confirmed === false)) sec.append(h('p', { class: 'muted small' }, '* ' + t('sub.unconfirmed')));
+    if (d.lines.some((l) => l.pending)) sec.append(h('p', { class: 'muted small' }, t('sub.pending_note')));
   }
   if (d.policy_version) sec.append(h('p', { class: 'muted small' }, `${t('el.policy')} ${d.policy_version}`));
   return sec;

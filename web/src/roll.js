@@ -210,6 +210,9 @@ function render() {
   view.dataset.pages = String(pages);
   view.append(h('div', { class: 'table-wrap' }, table(d, state.page)));
   view.append(pager(d.rows.length, pages));
+  view.append(h('p', { id: 'roll-split', class: 'small' }, t('roll.split', { paid: fmt(d.owner_total_yuan), county: fmt(d.county_retained_total_yuan) })));
+  const pending = pendingList(d);
+  if (pending) view.append(pending);
   // The server's note is English; the Chinese interface says the same in Chinese.
   if (d.note) view.append(h('p', { class: 'muted small' }, getLang() === 'en' ? d.note : t('roll.note')));
 }
@@ -229,14 +232,20 @@ function table(d, page) {
       h('td', { class: 'account mono' }, r.account || '—'),
       h('td', { class: 'program' }, r.program_name || r.program),
       h('td', { class: 'num' }, fmt(r.area_mu)),
-      h('td', { class: 'num' }, fmt(r.amount_yuan))));
+      h('td', { class: 'num' }, fmt(r.amount_yuan)),
+      h('td', { class: 'num retained' }, fmt(r.county_retained_yuan)),
+      h('td', { class: 'num paid' }, fmt(r.owner_yuan)),
+      h('td', { class: 'note small' }, rowNote(r))));
     // A village's subtotal follows its last row.
     if (i === rows.length - 1 || rows[i + 1].village_code !== r.village_code) {
       const v = villages.get(r.village_code);
       if (v) body.push(h('tr', { class: 'subtotal', dataset: { village: v.code } },
         h('td', { colspan: '5' }, t('roll.subtotal', { village: v.name || r.village })),
         h('td', { class: 'num' }, fmt(v.area_mu)),
-        h('td', { class: 'num' }, fmt(v.amount_yuan))));
+        h('td', { class: 'num' }, fmt(v.amount_yuan)),
+        h('td', { class: 'num' }, fmt(v.county_retained_yuan)),
+        h('td', { class: 'num' }, fmt(v.owner_yuan)),
+        h('td', null, '')));
     }
   }
   const area = d.townships.reduce((s, tw) => s + Math.round(Number(tw.area_mu) * 100), 0) / 100;
@@ -244,12 +253,38 @@ function table(d, page) {
     h('thead', null, h('tr', null,
       h('th', null, t('roll.village')), h('th', null, t('roll.owner')), h('th', null, t('roll.id_number')),
       h('th', null, t('roll.account')), h('th', null, t('roll.program')),
-      h('th', { class: 'num' }, t('sub.area')), h('th', { class: 'num' }, t('sub.amount')))),
+      h('th', { class: 'num' }, t('sub.area')), h('th', { class: 'num' }, t('sub.amount')),
+      h('th', { class: 'num' }, t('roll.retained')), h('th', { class: 'num' }, t('roll.paid')), h('th', null, t('roll.note_col')))),
     h('tbody', null, body),
     h('tfoot', null, h('tr', { class: 'total' },
       h('th', { colspan: '5' }, t('roll.total', { rows: d.rows.length, villages: d.villages.length })),
       h('td', { class: 'num' }, fmt(area)),
-      h('td', { class: 'num', id: 'roll-total' }, fmt(d.total_yuan)))));
+      h('td', { class: 'num', id: 'roll-total' }, fmt(d.total_yuan)),
+      h('td', { class: 'num', id: 'roll-retained' }, fmt(d.county_retained_total_yuan)),
+      h('td', { class: 'num', id: 'roll-paid' }, fmt(d.owner_total_yuan)),
+      h('td', null, ''))));
+}
+
+// rowNote says why a row pays nothing (pending: the rate is not known; its parcels) or less than
+// its amount (the county's part); the server writes it in Chinese.
+function rowNote(r) {
+  if (getLang() === 'zh') return r.note || '';
+  const parts = [];
+  if (r.pending) parts.push(t('roll.pending_row', { parcels: (r.parcel_codes || []).join(', ') }));
+  else if (Number(r.county_retained_yuan) > 0) parts.push(t('roll.retained_row', { county: fmt(r.county_retained_yuan) }));
+  if (!r.pending && r.confirmed === false) parts.push(t('sub.unconfirmed'));
+  return parts.join('; ');
+}
+
+// pendingList names the programmes the roll lists but does not pay, with their parcels.
+function pendingList(d) {
+  if (!d.pending_programs || d.pending_programs.length === 0) return null;
+  return h('section', { id: 'roll-pending', class: 'pending' },
+    h('h3', null, t('roll.pending_title')),
+    h('ul', null, d.pending_programs.map((p) => h('li', { dataset: { program: p.program } },
+      h('strong', null, p.program_name), ' ',
+      t('roll.pending_item', { parcels: p.parcels, area: fmt(p.area_mu) }), ' ',
+      h('span', { class: 'muted small' }, getLang() === 'zh' ? p.note : t('roll.pending_note'))))));
 }
 
 function pager(n, pages) {

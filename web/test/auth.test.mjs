@@ -185,6 +185,9 @@ test('a viewer sees the roll masked, finance unmasked, and a wrong password is r
   assert.equal(roll.masked, true);
   assert.ok(await page.locator('#roll-table tr.subtotal').count() >= 1, 'no village subtotal');
   assert.equal((await text(page, '#roll-total')).replace(/,/g, ''), Number(roll.total_yuan).toFixed(2), 'the total differs from the server\'s');
+  // The roll pays the owners' share and totals the county's part separately.
+  assert.equal((await text(page, '#roll-paid')).replace(/,/g, ''), Number(roll.owner_total_yuan).toFixed(2), 'the paid total differs from the server\'s');
+  assert.equal((await text(page, '#roll-retained')).replace(/,/g, ''), Number(roll.county_retained_total_yuan).toFixed(2));
   await shot(t, page, 'auth-roll-viewer.png');
 
   // Bounded: 100 rows a page; the last page ends with the last village's subtotal.

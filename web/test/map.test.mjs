@@ -207,6 +207,9 @@ test('clicking an eligible parcel shows its code and eligibility reasons', { tim
   const subsidy = await (await fetch(`${BASE}/api/v1/parcels/${code}/subsidies?year=2026`)).json();
   assert.equal(await page.locator('#subsidies tr.line').count(), subsidy.lines.length);
   assert.ok((await text(page, '#subsidies')).includes('合计'));
+  // Every line shows its Chinese basis sentence (basis_zh), as eligibility shows detail_zh.
+  const bases = await page.$$eval('#subsidies tr.basis td', (tds) => tds.map((td) => td.textContent.trim()));
+  for (const l of subsidy.lines) assert.ok(l.basis_zh && bases.includes(l.basis_zh), `basis_zh of ${l.program} is not shown`);
 
   // A year without a policy gives the server's readable reason, not a blank.
   await page.selectOption('#subsidy-year', '2024');
