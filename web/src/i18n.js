@@ -477,6 +477,17 @@ export const activities = {
   wetland_occupation: ['占用湿地', 'wetland occupation'],
   hunting: ['狩猎捕捞', 'hunting and fishing'],
   sand_dredging: ['挖沙采砂', 'sand dredging'],
+  protection_monitoring: ['保护与监测设施', 'protection and monitoring works'],
+  ecological_restoration: ['生态修复工程', 'ecological restoration works'],
+  production_facility: ['生产设施', 'production facilities'],
+  thinning: ['人工商品林抚育间伐', 'thinning of planted commercial forest'],
+  water_cutoff: ['截断湿地水源', 'cutting off water sources'],
+  dumping: ['倾倒、堆放固体废物', 'dumping solid waste'],
+  alien_species: ['引入外来物种', 'introducing alien species'],
+  earth_taking: ['取土', 'taking earth'],
+  water_taking: ['取水', 'taking water'],
+  discharging: ['排放污水', 'discharging waste water'],
+  animal_release: ['擅自放生', 'releasing animals'],
 };
 
 const modeNames = {
