@@ -226,6 +226,10 @@ function renderEligibility() {
     h('div', null, h('strong', null, ruleLabel(r.id)), h('div', { class: 'detail' }, (getLang() === 'zh' && r.detail_zh) || r.detail || ''))))));
   const kv = [];
   if (d.modes && d.modes.length) kv.push([t('el.modes'), d.modes.map(modeLabel).join(getLang() === 'en' ? ', ' : '、')]);
+  // Not a buyout candidate, yet the state may still lease, hold in custody or pool the forest.
+  if (d.other_modes && d.other_modes.length) kv.push([t('el.other_modes'), d.other_modes.map(modeLabel).join(getLang() === 'en' ? ', ' : '、')]);
+  // What an eligible parcel needs before a contract (a mortgage: the lender's consent).
+  for (const w of d.warnings || []) kv.push([t('el.warning'), getLang() === 'en' ? w.detail : (w.detail_zh || w.detail)]);
   if (d.eligible) kv.push([t('el.priority'), String(d.priority ?? '—')]);
   if (d.estimate_yuan !== null && d.estimate_yuan !== undefined) kv.push([t('el.estimate'), `${fmt(d.estimate_yuan)} ${t('unit.yuan')}`]);
   if (d.policy_version) kv.push([t('el.policy'), d.policy_version]);
