@@ -13,7 +13,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/eligibility"
+	"github.com/wuyuan-forestry/ecocomp/internal/facts"
 	"github.com/wuyuan-forestry/ecocomp/internal/ingest"
+	"github.com/wuyuan-forestry/ecocomp/internal/policy"
+	policyseeds "github.com/wuyuan-forestry/ecocomp/seeds/policy"
 )
 
 // villages are Chinese village names (汪口, 篁岭, 江湾 …) a GBK DBF must carry through unchanged.
@@ -161,6 +165,39 @@ func TestFormatsAccepted(t *testing.T) {
 				}
 				if lm != "30" || species != "-" || kept != "999999" {
 					t.Errorf("LM_QS %s, YOU_SHI_SZ %s, extra %s; want 30 (translated from legacy 6), empty, 999999", lm, species, kept)
+				}
+			}},
+		// The legacy code 5 非公有 says only "neither state nor collective" (issue 12, point 1): a
+		// household's parcel in such a file must not become an enterprise's. It used to map to
+		// 40 企业; it maps to 80 非公有（未细分）, which the 2026 policy classes as "other": not
+		// enterprise, so neither the subsidy rates by class nor the buyout verdict read it as a
+		// firm's (the buyout waits for the rights holder to be recorded).
+		{name: "legacy 非公有 is not an enterprise",
+			make: func(t *testing.T, dir string) string {
+				fs := basic()
+				for i := range fs {
+					fs[i].props["LM_QS"] = "6" // legacy 个人 → 30
+				}
+				fs[1].props["LM_QS"] = "5" // legacy 非公有: a household's, the file does not say
+				return writeGeoJSON(t, filepath.Join(dir, "parcels.geojson"), 4548, fs)
+			},
+			check: func(t *testing.T, pool *pgxpool.Pool) {
+				var lm string
+				if err := pool.QueryRow(ctx, `SELECT lm_qs FROM parcel_current WHERE code = $1`, code(2)).Scan(&lm); err != nil {
+					t.Fatal(err)
+				}
+				pol, err := policy.Parse(policyseeds.Embedded2026())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if lm != "80" || pol.OwnershipClass(lm) != "other" {
+					t.Errorf("legacy 5 非公有 imported as LM_QS %s, class %q; want 80 非公有（未细分）, class other (never 40 enterprise)", lm, pol.OwnershipClass(lm))
+				}
+				res := eligibility.Evaluate(pol, &facts.Parcel{Code: code(2), LMQS: lm, SenLinLB: "022"})
+				for _, r := range res.Rules {
+					if r.ID == eligibility.RuleOwnership && (r.Passed || strings.Contains(r.Detail, "enterprise")) {
+						t.Errorf("ownership rule for legacy 非公有: passed %v, %q; want not read as an enterprise's", r.Passed, r.Detail)
+					}
 				}
 			}},
 		{name: "other field names through a mapping",
