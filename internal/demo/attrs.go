@@ -299,7 +299,9 @@ func (g *gen) attributes(facts []parcelFacts, ob *ownerBook) []parcelAttrs {
 		if cv == coverSparse {
 			a.qiYuan = pickStr(r, []string{"11", "13", "23"}, []float64{.5, .3, .2})
 		}
-		// age group and stock for arbor stands (economic forest has no age group)
+		// age group and stock for arbor stands. Economic forest (oil-tea, tea) has neither an age
+		// group nor a timber volume: its yield is fruit or leaves, and the inventory records no
+		// XU_JI for it (it used to get one from the stock table's "economic" row).
 		if ws, ok := ageWeights[cv.group]; ok {
 			age := quantile(ws, c.age)
 			if r.Float64() >= 0.5 {
@@ -311,8 +313,6 @@ func (g *gen) attributes(facts []parcelFacts, ob *ownerBook) []parcelAttrs {
 				perHa *= 0.25
 			}
 			a.xuJi = fmt.Sprintf("%.1f", perHa*f.areaHa*(0.75+0.5*r.Float64()))
-		} else if cv.group == "economic" {
-			a.xuJi = fmt.Sprintf("%.1f", g.data.Stock["economic"][2]*f.areaHa*(0.75+0.5*r.Float64()))
 		} else if cv == coverUnclosed || cv == coverCutover || cv == coverNursery {
 			a.xuJi = "0.0"
 		}
@@ -332,9 +332,13 @@ func (g *gen) attributes(facts []parcelFacts, ob *ownerBook) []parcelAttrs {
 			} else {
 				a.shiQuanD = pickStr(r, []string{"3", "2"}, []float64{.7, .3})
 			}
+			// Only national public-welfare forest has a national grade (GJGYL_BHDJ). The grading
+			// criteria put the forest land of a national nature reserve — all of it, the
+			// experimental zone too — in grade 1 (migration 00019 cites the text read); outside,
+			// the steep, headwater ground (a high welfare propensity) is grade 1, the rest 2.
 			if a.shiQuanD == "1" {
 				a.gjgylBHDJ = "2"
-				if (inReserve && f.zoneKind != "experimental") || f.score > 1.2 {
+				if inReserve || f.score > 1.2 {
 					a.gjgylBHDJ = "1"
 				}
 			}
@@ -348,20 +352,36 @@ func (g *gen) attributes(facts []parcelFacts, ob *ownerBook) []parcelAttrs {
 				a.linZhong = "233"
 			case "310000", "220000", "230000", "350000":
 				a.linZhong = pickStr(r, []string{"233", "232", "231"}, []float64{.65, .25, .10})
-			case "620000", "610000", "410000", "530000":
-				a.linZhong = pickStr(r, []string{"233", "255"}, []float64{.8, .2})
+			case "410000":
+				// Coppiced oak is the county's fuelwood stand: energy forest (255) is what it is.
+				// Every other broadleaf commercial stand grows timber (233); one in five of them
+				// used to be drawn as energy forest whatever its origin.
+				a.linZhong = "233"
+				if a.qiYuan == "13" {
+					a.linZhong = "255"
+				}
+			case "620000", "610000", "530000":
+				a.linZhong = "233"
 			default:
 				if cv != coverNursery {
 					a.linZhong = "233"
 				}
 			}
 		}
+		// Forest-land protection grade (BH_DJ) as the planning standard grades it (migration
+		// 00019): Ⅰ the reserve's core and buffer (core_protection after the reform); Ⅱ its
+		// experimental or general-control zone and national public-welfare forest elsewhere (the
+		// wetland park's conservation zone too, the demo's judgment); Ⅲ local public-welfare
+		// forest and key commercial (timber-base) forest, and the rest of the wetland park; Ⅳ the
+		// other forest land. It used to put the general-control zone in Ⅰ and provincial 重点公益林
+		// in Ⅱ.
+		reserveCore := inReserve && (f.zoneKind == "core" || f.zoneKind == "buffer" || f.zoneKind == "core_protection")
 		switch {
-		case inReserve && f.zoneKind != "experimental":
+		case reserveCore:
 			a.bhDJ = "1"
-		case inReserve || (inWetland && f.zoneKind == "conservation") || a.senLinLB == "011":
+		case inReserve || (inWetland && f.zoneKind == "conservation") || a.shiQuanD == "1":
 			a.bhDJ = "2"
-		case a.senLinLB == "012" || a.senLinLB == "021" || inWetland:
+		case welfare || a.senLinLB == "021" || inWetland:
 			a.bhDJ = "3"
 		default:
 			a.bhDJ = "4"

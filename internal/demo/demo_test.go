@@ -215,6 +215,44 @@ func TestDemoCounty(t *testing.T) {
 		}
 	})
 
+	// Combinations an inventory engineer would reject (issue 12, point 7; each count was > 0
+	// before the generator was fixed): timber volume on economic forest; broadleaf timber stands
+	// coded as energy forest (only coppiced oak, 410000 of origin 13, is 255); a national grade
+	// on commercial forest; national public-welfare forest lying wholly in the national reserve
+	// (any zone) not in grade 1; forest-land grades that do not follow the place and category —
+	// Ⅰ in the reserve's core and buffer, Ⅱ in its other zones, and provincial or local
+	// public-welfare forest outside the protected areas in Ⅲ, not Ⅱ.
+	t.Run("codes follow category and place", func(t *testing.T) {
+		var volume, energy, commercialGrade, reserveGrade, reserveNational, coreBH, restBH, localBH int
+		if err := pool.QueryRow(ctx, `WITH p AS (
+				SELECT p.*, (SELECT z.zone_kind FROM zone z WHERE z.area_kind = 'nature_reserve' AND ST_CoveredBy(p.geom, z.geom) LIMIT 1) AS reserve_zone,
+					EXISTS (SELECT 1 FROM zone z WHERE z.geom && p.geom AND ST_Intersects(z.geom, p.geom)) AS protected
+				FROM parcel p WHERE p.valid_to IS NULL)
+			SELECT
+				count(*) FILTER (WHERE lin_zhong LIKE '24%' AND coalesce(xu_ji, 0) > 0),
+				count(*) FILTER (WHERE lin_zhong = '255' AND NOT (you_shi_sz = '410000' AND qi_yuan = '13')),
+				count(*) FILTER (WHERE sen_lin_lb IN ('021', '022') AND gjgyl_bhdj IS NOT NULL),
+				count(*) FILTER (WHERE shi_quan_d = '1' AND reserve_zone IS NOT NULL AND gjgyl_bhdj IS DISTINCT FROM '1'),
+				count(*) FILTER (WHERE shi_quan_d = '1' AND reserve_zone IS NOT NULL),
+				count(*) FILTER (WHERE reserve_zone IN ('core', 'buffer', 'core_protection') AND bh_dj IS DISTINCT FROM '1'),
+				count(*) FILTER (WHERE reserve_zone IN ('experimental', 'general_control') AND bh_dj IS DISTINCT FROM '2'),
+				count(*) FILTER (WHERE shi_quan_d IN ('2', '3') AND NOT protected AND bh_dj IS DISTINCT FROM '3')
+			FROM p`).Scan(&volume, &energy, &commercialGrade, &reserveGrade, &reserveNational, &coreBH, &restBH, &localBH); err != nil {
+			t.Fatal(err)
+		}
+		if volume != 0 || energy != 0 || commercialGrade != 0 {
+			t.Errorf("%d economic-forest parcels with a timber volume, %d non-coppice stands coded energy forest 255, %d commercial parcels with a national grade",
+				volume, energy, commercialGrade)
+		}
+		if reserveNational == 0 || reserveGrade != 0 {
+			t.Errorf("%d of %d national public-welfare parcels inside the national reserve are not grade 1", reserveGrade, reserveNational)
+		}
+		if coreBH != 0 || restBH != 0 || localBH != 0 {
+			t.Errorf("BH_DJ: %d reserve core/buffer parcels not Ⅰ, %d in its other zones not Ⅱ, %d provincial or local public-welfare parcels outside the protected areas not Ⅲ",
+				coreBH, restBH, localBH)
+		}
+	})
+
 	t.Run("protected areas", func(t *testing.T) {
 		if inv.ReserveSites < 4 || inv.ReserveSites > 6 || inv.ReserveSitesIncomplete != 0 {
 			t.Errorf("reserve: %d sites, %d incomplete", inv.ReserveSites, inv.ReserveSitesIncomplete)
