@@ -235,9 +235,9 @@ func TestBuyoutScope(t *testing.T) {
 		})
 	}
 
-	// Who owns the trees, not which class a legacy code was mapped to, decides: a parcel read
-	// as an enterprise's (the legacy 非公有 code maps to LM_QS 40) gets the same verdict,
-	// modes and priority as the household's it may really be.
+	// Who owns the trees, not which non-public class a code names, decides: a parcel read as an
+	// enterprise's (as parcels imported before migration 00019 read the legacy 非公有 code) gets
+	// the same verdict, modes and priority as the household's it may really be.
 	household, firm := base(), base()
 	firm.LMQS = "40"
 	h, f := eligibility.Evaluate(pol, household), eligibility.Evaluate(pol, firm)
