@@ -279,9 +279,9 @@ type Eligibility struct {
 	// the state lease, hold in custody or pool as equity. Never buyout or swap (both transfer
 	// title). Optional, tried in order like Modes.
 	OtherModes []ModeRule `json:"other_modes,omitempty"`
-	Weights   Weights    `json:"weights"`
-	Confirmed bool       `json:"confirmed"`
-	Note      string     `json:"note,omitempty"`
+	Weights    Weights    `json:"weights"`
+	Confirmed  bool       `json:"confirmed"`
+	Note       string     `json:"note,omitempty"`
 }
 
 // Overlap tests.
