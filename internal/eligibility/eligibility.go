@@ -278,15 +278,14 @@ func areaList(sets []policy.ZoneSet, zh bool) string {
 }
 
 func zoneKindName(zk string, zh bool) string {
-	for _, k := range policy.ZoneKinds() {
-		if k.Kind == zk {
-			if zh {
-				return k.LabelZh
-			}
-			return k.LabelEn
-		}
+	k, ok := policy.ZoneKindOf(zk)
+	switch {
+	case !ok:
+		return zk
+	case zh:
+		return k.LabelZh
 	}
-	return zk
+	return k.LabelEn
 }
 
 func areaKindZh(kind string) string {

@@ -33,6 +33,16 @@ var zoneKinds = []ZoneKind{
 // needs a regime in a policy file.
 func ZoneKinds() []ZoneKind { return append([]ZoneKind(nil), zoneKinds...) }
 
+// ZoneKindOf returns the zone kind named kind, without copying the list (rules ask per parcel).
+func ZoneKindOf(kind string) (ZoneKind, bool) {
+	for _, z := range zoneKinds {
+		if z.Kind == kind {
+			return z, true
+		}
+	}
+	return ZoneKind{}, false
+}
+
 // AreaKinds lists the protected-area kinds of the schema.
 func AreaKinds() []string {
 	return []string{"nature_reserve", "wetland_park", "water_source", "scenic_area"}
