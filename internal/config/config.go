@@ -14,7 +14,7 @@ import (
 	"github.com/wuyuan-forestry/ecocomp/internal/devdb"
 )
 
-// Config is ecocomp's configuration (API.md, "Process").
+// Config is ecocomp's configuration (docs/API.md, "Process").
 type Config struct {
 	// DatabaseURL is DATABASE_URL; empty means the project-local devdb cluster.
 	DatabaseURL string

@@ -70,7 +70,7 @@ func OwnershipClassNames() []string {
 // OriginClassNames are the stand-origin classes; the policy maps QI_YUAN codes onto them.
 func OriginClassNames() []string { return []string{"natural", "planted"} }
 
-// RequiredActivities are the zone-check activities API.md promises; a policy may declare more.
+// RequiredActivities are the zone-check activities docs/API.md promises; a policy may declare more.
 func RequiredActivities() []string {
 	return []string{"construction", "logging", "tending", "grazing", "farming", "mining",
 		"tourism_facility", "research", "wetland_occupation"}
@@ -79,7 +79,7 @@ func RequiredActivities() []string {
 // Verdict is what a zone regime says of an activity.
 type Verdict string
 
-// The verdicts, as API.md names them.
+// The verdicts, as docs/API.md names them.
 const (
 	Forbidden   Verdict = "forbidden"   // not allowed at all
 	Conditional Verdict = "conditional" // allowed only under the rule's conditions (approval, plan, limits)
