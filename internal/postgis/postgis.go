@@ -61,7 +61,9 @@ func Unreachable(host string, port uint16, db string, err error) error {
 	reason := "it did not answer"
 	switch {
 	case errors.As(err, &pgErr) && pgErr.Code == "3D000":
-		reason = "the database does not exist"
+		// The server answered; only the database is missing.
+		return fmt.Errorf("PostgreSQL at %s:%d answers, but it has no database %q: create it (createdb %s) and run `ecocomp migrate`, or set DATABASE_URL to an existing one",
+			host, port, db, db)
 	case errors.As(err, &pgErr):
 		reason = pgErr.Message
 	case isConnRefused(err):
