@@ -14,40 +14,25 @@
 // Every test fails when its feature is broken: no map pixels, no panel, no fly-to, no verdict,
 // no download or the wrong count.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { env as sharedEnv, useBrowser } from './browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const env = (name, fallback) => {
-  const v = process.env[name] ?? fallback;
-  if (v === undefined || v === '') throw new Error(`${name} is not set; see the comment at the top of ${fileURLToPath(import.meta.url)}`);
-  return v;
-};
+const env = (name, fallback) => sharedEnv(fileURLToPath(import.meta.url), name, fallback);
 const BASE = env('ECOCOMP_URL').replace(/\/$/, '');
 const ARTIFACTS = resolve(process.env.ECOCOMP_ARTIFACTS || join(here, 'artifacts'));
 const IDLE_MS = 30_000;
 const TEST_MS = 60_000;
 
-// The recommended flags of WEBMAP-NOTES.md. Never --disable-software-rasterizer or
-// --use-gl=disabled: MapLibre 6 needs WebGL2, which SwiftShader provides here.
-const FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'];
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: FLAGS, timeout: 60_000 });
-  await mkdir(ARTIFACTS, { recursive: true });
-});
-after(async () => { if (browser) await browser.close(); });
-process.on('exit', () => { try { browser?.process()?.kill('SIGKILL'); } catch { /* already gone */ } });
+const browser = useBrowser(ARTIFACTS);
 
 // openMap opens the map and waits until it has loaded and rendered its first idle frame.
 async function openMap(t, query = '') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, locale: 'zh-CN' });
+  const context = await browser.newContext();
   const page = await context.newPage();
   const log = [];
   page.on('console', (m) => {
