@@ -36,8 +36,9 @@ vet:
 
 # Every test, against a real PostGIS: ECOCOMP_TEST_DATABASE_URL when set, else the machine's
 # PostgreSQL on 127.0.0.1:5432, else the project-local devdb cluster.
+# web/node_modules is (re)installed when package-lock.json is newer than the last install.
 test: vet
-	@[ -d web/node_modules/playwright-core ] || (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+	@[ web/node_modules/.package-lock.json -nt web/package-lock.json ] || (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 	@url="$${ECOCOMP_TEST_DATABASE_URL:-$$(sh .ci/test-database-url)}"; \
 	echo "go test against $$url"; \
 	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -p 2 -timeout 20m ./...
