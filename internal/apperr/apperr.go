@@ -14,6 +14,7 @@ type Code string
 const (
 	Invalid      Code = "invalid"      // the request is wrong; the detail says which part and why
 	NotFound     Code = "not_found"    // the thing asked for does not exist
+	NotAllowed   Code = "not_allowed"  // the path exists, but not for this method
 	Unauthorized Code = "unauthorized" // nobody (or nobody valid) is signed in
 	Forbidden    Code = "forbidden"    // signed in, but the roles do not allow it
 	Conflict     Code = "conflict"     // the request clashes with current data

@@ -222,7 +222,7 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	township, _, err := single(q, "township")
+	township, err := s.township(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -234,12 +234,12 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Crs", "<"+crs.URI+">")
 	self := baseURL(r) + r.URL.RequestURI()
 	return s.streamCollection(w, r, c, f, features.Shape{CRS: crs}, limit, func(p features.Page) string {
-		links := fmt.Sprintf(`[{"rel":"self","type":%q,"href":%q},{"rel":"collection","type":"application/json","href":%q}`,
-			geoJSON, self, baseURL(r)+"/ogc/collections/"+c.ID)
+		links := []link{{Rel: "self", Type: geoJSON, Href: self},
+			{Rel: "collection", Type: "application/json", Href: baseURL(r) + "/ogc/collections/" + c.ID}}
 		if p.More {
-			links += fmt.Sprintf(`,{"rel":"next","type":%q,"href":%q}`, geoJSON, pageURL(r, encodeCursor(p.Last)))
+			links = append(links, link{Rel: "next", Type: geoJSON, Href: pageURL(r, encodeCursor(p.Last))})
 		}
-		return fmt.Sprintf(`,"numberReturned":%d,"links":%s]`, p.N, links)
+		return jsonMembers(member{"numberReturned", p.N}, member{"links", links})
 	})
 }
 

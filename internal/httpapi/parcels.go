@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -82,12 +83,12 @@ func (s *Server) listParcels(w http.ResponseWriter, r *http.Request) error {
 	f := features.Filter{BBox: bbox, Township: township, After: after}
 	return s.streamCollection(w, r, features.Parcels, f, shape, limit, func(p features.Page) string {
 		if !p.More {
-			return `,"numberReturned":` + fmt.Sprint(p.N) + `,"links":[]`
+			return jsonMembers(member{"numberReturned", p.N}, member{"links", []link{}})
 		}
 		cursor := encodeCursor(p.Last)
 		next := pageURL(r, cursor)
-		return fmt.Sprintf(`,"numberReturned":%d,"cursor":%q,"next":%q,"links":[{"rel":"next","type":%q,"href":%q}]`,
-			p.N, cursor, next, geoJSON, next)
+		return jsonMembers(member{"numberReturned", p.N}, member{"cursor", cursor}, member{"next", next},
+			member{"links", []link{{Rel: "next", Type: geoJSON, Href: next}}})
 	})
 }
 
@@ -121,11 +122,37 @@ func (s *Server) streamCollection(w http.ResponseWriter, r *http.Request, c *fea
 	if tail != nil {
 		end += tail(p)
 	} else {
-		end += fmt.Sprintf(`,"numberReturned":%d`, p.N)
+		end += jsonMembers(member{"numberReturned", p.N})
 	}
-	end += fmt.Sprintf(`,"timeStamp":%q}`, time.Now().UTC().Format(time.RFC3339))
+	end += jsonMembers(member{"timeStamp", time.Now().UTC().Format(time.RFC3339)}) + "}"
 	_, err = io.WriteString(w, end)
 	return abortIfStarted(err)
+}
+
+// member is one name and value of a JSON object.
+type member struct {
+	name  string
+	value any
+}
+
+// jsonMembers writes the members that close a streamed JSON object, `,"name":value` each in the
+// order given, with encoding/json: links carry the request's host and query, which fmt's %q would
+// quote as Go, not as JSON (invalid UTF-8 or a control character gave an unreadable document).
+func jsonMembers(ms ...member) string {
+	var b strings.Builder
+	for _, m := range ms {
+		b.WriteString("," + jsonText(m.name) + ":" + jsonText(m.value))
+	}
+	return b.String()
+}
+
+// jsonText is v in JSON, without escaping &, < and > (URLs stay readable).
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // strings, numbers and links always encode
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // abortIfStarted: once a 200 and part of a body are out, an error can no longer become a problem

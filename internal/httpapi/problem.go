@@ -30,6 +30,7 @@ type problem struct {
 var statusOf = map[apperr.Code]int{
 	apperr.Invalid:      http.StatusBadRequest,
 	apperr.NotFound:     http.StatusNotFound,
+	apperr.NotAllowed:   http.StatusMethodNotAllowed,
 	apperr.Unauthorized: http.StatusUnauthorized,
 	apperr.Forbidden:    http.StatusForbidden,
 	apperr.Conflict:     http.StatusConflict,

@@ -20,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
 	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/jobs"
@@ -52,9 +53,9 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 		func(c class, limit string) { s.metrics.shed.WithLabelValues(c.String(), limit).Inc() })
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.route, s.recoverer, s.logRequests, s.checkQuery, s.authenticate, s.authorize, s.limit)
-	r.NotFound(notFound)
+	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), "")
+		s.fail(w, r, apperr.New(apperr.NotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path))
 	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/metrics", s.metrics.handler().ServeHTTP)
@@ -66,7 +67,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.importRoutes(r)
 	s.sessionRoutes(r)
 	s.ownerRoutes(r)
-	r.Get("/*", staticFiles(web.Dist()).ServeHTTP)
+	r.Get("/*", s.staticFiles(web.Dist()).ServeHTTP)
 	s.router = r
 	return s
 }
@@ -147,19 +148,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !current {
-		writeProblem(w, r, http.StatusServiceUnavailable, "the database schema is behind this binary: run `ecocomp migrate`", "")
-		return nil
+		return apperr.New(apperr.Unavailable, "the database schema is behind this binary: run `ecocomp migrate`")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok", "migrations": "current"})
 	return nil
 }
 
-func notFound(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("there is no resource at %s; see / for the map and the README for the endpoints", r.URL.Path), "")
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, apperr.New(apperr.NotFound, "there is no resource at %s; see / for the map and the README for the endpoints", r.URL.Path))
 }
 
 // staticFiles serves the embedded web map; a missing file is a problem like any other 404.
-func staticFiles(files fs.FS) http.Handler {
+func (s *Server) staticFiles(files fs.FS) http.Handler {
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
@@ -167,7 +167,7 @@ func staticFiles(files fs.FS) http.Handler {
 			name = "index.html"
 		}
 		if _, err := fs.Stat(files, name); err != nil {
-			notFound(w, r)
+			s.notFound(w, r)
 			return
 		}
 		fileServer.ServeHTTP(w, r)
@@ -196,7 +196,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic", "request_id", middleware.GetReqID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeProblem(w, r, http.StatusInternalServerError, "an internal error occurred; it has been logged with the request id", "")
+				s.fail(w, r, apperr.Wrap(apperr.Internal, fmt.Errorf("panic: %v", v), "an internal error occurred; it has been logged with the request id"))
 			}
 		}()
 		next.ServeHTTP(w, r)

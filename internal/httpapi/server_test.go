@@ -113,6 +113,18 @@ func TestUnknownPathIsProblem(t *testing.T) {
 	wantProblem(t, resp, body, http.StatusNotFound, "/api/v1/nothing-here")
 }
 
+func TestWrongMethodIsProblem(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, pgtest.New(t))
+	resp, err := http.Post(ts.URL+"/healthz", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	wantProblem(t, resp, body, http.StatusMethodNotAllowed, "POST is not allowed on /healthz")
+}
+
 // TestWebMapAssets: the map and every asset it loads come from the binary (no CDN).
 func TestWebMapAssets(t *testing.T) {
 	ts := newServer(t, pgtest.New(t))

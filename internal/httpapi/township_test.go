@@ -1,0 +1,42 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
+	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
+)
+
+// TestUnknownTownshipIs400: a township that does not exist is a mistake to name, not an empty
+// answer, wherever a township selects parcels — a typo must not download an empty file.
+func TestUnknownTownshipIs400(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	loadCompensation(t, pool)
+	if _, err := recompute.All(context.Background(), pool, 2026); err != nil {
+		t.Fatal(err)
+	}
+	ts := newPIIServer(t, pool, discardLogger(), "")
+	for _, path := range []string{
+		"/api/v1/parcels?township=nowhere",
+		"/api/v1/export/parcels.geojson?township=nowhere",
+		"/ogc/collections/parcels/items?township=nowhere",
+		"/api/v1/subsidy-roll?year=2026&township=nowhere",
+	} {
+		resp, body := get(t, ts.URL+path)
+		wantProblem(t, resp, body, http.StatusBadRequest, `no township has the code or name "nowhere"`)
+	}
+	// The township the fixture has is found by code and by name.
+	for _, path := range []string{
+		"/api/v1/parcels?township=361130100",
+		"/api/v1/export/parcels.geojson?township=紫阳镇",
+		"/ogc/collections/parcels/items?township=361130100",
+		"/api/v1/subsidy-roll?year=2026&township=361130100",
+	} {
+		if resp, body := get(t, ts.URL+path); resp.StatusCode != 200 {
+			t.Errorf("%s = %d %.200s", path, resp.StatusCode, body)
+		}
+	}
+}
