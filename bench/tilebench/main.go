@@ -22,13 +22,14 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/tiles"
 )
 
 type tile struct{ z, x, y int }
 
 func main() {
-	db := flag.String("db", os.Getenv("DATABASE_URL"), "database URL of a seeded county")
+	db := flag.String("db", config.FromEnv().DatabaseURL, "database URL of a seeded county")
 	bin := flag.String("bin", "bin/ecocomp", "the ecocomp binary")
 	n := flag.Int("n", 200, "tiles per zoom level")
 	c := flag.Int("c", 8, "concurrent clients")

@@ -58,9 +58,10 @@ func (a Actor) String() string {
 	return a.Name
 }
 
-// OSUser is the actor of a command-line run: the OS account that ran it.
-func OSUser() Actor {
-	name := os.Getenv("USER")
+// OSUser is the actor of a command-line run: the OS account that ran it; envUser (the USER
+// variable, from config) when the account database does not know the uid.
+func OSUser(envUser string) Actor {
+	name := envUser
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name = u.Username
 	}

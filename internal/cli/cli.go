@@ -71,7 +71,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := app.Cfg.Validate()
 	if err == nil {
 		// What a command-line run writes is audited as the OS user that ran it.
-		err = app.Run(audit.WithActor(ctx, audit.OSUser()), args)
+		err = app.Run(audit.WithActor(ctx, audit.OSUser(app.Cfg.OSUser)), args)
 	}
 	if err == nil {
 		return 0

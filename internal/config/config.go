@@ -25,6 +25,9 @@ type Config struct {
 	AdminToken string
 	// DevDBDir is where the project-local cluster lives (ECOCOMP_DEVDB_DIR or .devdb).
 	DevDBDir string
+	// OSUser is USER, the name a command-line run is audited under when the account database
+	// does not know the process's uid (audit.OSUser).
+	OSUser string
 	// BasemapURL is an optional raster tile URL template for the web map (ECOCOMP_BASEMAP_URL).
 	BasemapURL string
 	// TileCacheMB bounds the in-process cache of hot vector tiles (ECOCOMP_TILE_CACHE_MB,
@@ -92,8 +95,12 @@ func FromEnv() Config {
 		DatabaseURL: os.Getenv("DATABASE_URL"),
 		Addr:        os.Getenv("ECOCOMP_ADDR"),
 		AdminToken:  os.Getenv("ECOCOMP_ADMIN_TOKEN"),
-		DevDBDir:    devdb.DefaultDir(),
+		DevDBDir:    os.Getenv("ECOCOMP_DEVDB_DIR"),
+		OSUser:      os.Getenv("USER"),
 		BasemapURL:  os.Getenv("ECOCOMP_BASEMAP_URL"),
+	}
+	if c.DevDBDir == "" {
+		c.DevDBDir = devdb.DefaultDir()
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -184,6 +191,17 @@ func (c Config) Validate() error {
 		return fmt.Errorf("ECOCOMP_TILE_CACHE_MB must be a whole number of megabytes (0 turns the tile cache off)")
 	}
 	return nil
+}
+
+// TestDatabaseURL is the server tests create their databases on: ECOCOMP_TEST_DATABASE_URL, else
+// DATABASE_URL, else the machine's PostgreSQL on 127.0.0.1:5432 (internal/postgis/pgtest).
+func TestDatabaseURL() string {
+	for _, k := range []string{"ECOCOMP_TEST_DATABASE_URL", "DATABASE_URL"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
 // ResolveDatabaseURL is DATABASE_URL when set (it wins everywhere), else the URL of the running

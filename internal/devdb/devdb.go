@@ -37,12 +37,9 @@ func New(dir string) *Cluster {
 	return &Cluster{Dir: dir, LibDir: "/usr/lib/postgresql", ShareDir: "/usr/share/postgresql"}
 }
 
-// DefaultDir is ECOCOMP_DEVDB_DIR, else the .devdb folder of the project that holds the working
-// directory (the nearest parent with a go.mod or a .devdb), else ./.devdb.
+// DefaultDir is the .devdb folder of the project that holds the working directory (the nearest
+// parent with a go.mod or a .devdb), else ./.devdb; config prefers ECOCOMP_DEVDB_DIR.
 func DefaultDir() string {
-	if d := os.Getenv("ECOCOMP_DEVDB_DIR"); d != "" {
-		return d
-	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return ".devdb"

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -19,20 +18,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/config"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	"github.com/wuyuan-forestry/ecocomp/migrations"
 )
 
 // AdminURL is the server tests create their databases on: ECOCOMP_TEST_DATABASE_URL, else
 // DATABASE_URL, else the machine's PostgreSQL on 127.0.0.1:5432.
-func AdminURL() string {
-	for _, k := range []string{"ECOCOMP_TEST_DATABASE_URL", "DATABASE_URL"} {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
+func AdminURL() string { return config.TestDatabaseURL() }
 
 var (
 	templateOnce sync.Once
