@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/parcelfield"
 )
 
 // CRS is an output or bbox coordinate reference system the API supports.
@@ -86,27 +89,75 @@ func geomExpr(col string, c CRS) string {
 	return fmt.Sprintf("ST_AsGeoJSON(%s, %d, 0)", g, c.Decimals)
 }
 
-// propertiesSQL is a parcel feature's properties: codes with their labels beside them, areas,
-// and no personal data (tree ownership is a class, never a name).
-const propertiesSQL = `json_build_object(
-	'code', p.code, 'xian', p.xian, 'xiang', p.xiang, 'cun', p.cun, 'lin_ban', p.lin_ban, 'xiao_ban', p.xiao_ban,
-	'township_code', p.township_code, 'township', tw.name, 'village_code', p.village_code, 'village', vi.name,
-	'mian_ji', p.mian_ji, 'legal_area_mu', round(p.mian_ji * 15, 2),
-	'area_ha', round((p.area_m2 / 10000)::numeric, 4), 'area_mu', round((p.area_m2 * 3 / 2000)::numeric, 2),
-	'area_plane_ha', round((p.area_plane_m2 / 10000)::numeric, 4),
-	'di_lei', p.di_lei, 'di_lei_label', d.m ->> (p.code_scheme || '|DI_LEI|' || p.di_lei),
-	'ld_qs', p.ld_qs, 'ld_qs_label', d.m ->> (p.code_scheme || '|LD_QS|' || p.ld_qs),
-	'lm_qs', p.lm_qs, 'lm_qs_label', d.m ->> (p.code_scheme || '|LM_QS|' || p.lm_qs),
-	'sen_lin_lb', p.sen_lin_lb, 'sen_lin_lb_label', d.m ->> (p.code_scheme || '|SEN_LIN_LB|' || p.sen_lin_lb),
-	'shi_quan_d', p.shi_quan_d, 'shi_quan_d_label', d.m ->> (p.code_scheme || '|SHI_QUAN_D|' || p.shi_quan_d),
-	'gjgyl_bhdj', p.gjgyl_bhdj, 'gjgyl_bhdj_label', d.m ->> (p.code_scheme || '|GJGYL_BHDJ|' || p.gjgyl_bhdj),
-	'bh_dj', p.bh_dj, 'bh_dj_label', d.m ->> (p.code_scheme || '|BH_DJ|' || p.bh_dj),
-	'lin_zhong', p.lin_zhong, 'lin_zhong_label', d.m ->> (p.code_scheme || '|LIN_ZHONG|' || p.lin_zhong),
-	'qi_yuan', p.qi_yuan, 'qi_yuan_label', d.m ->> (p.code_scheme || '|QI_YUAN|' || p.qi_yuan),
-	'you_shi_sz', p.you_shi_sz, 'you_shi_sz_label', d.m ->> (p.code_scheme || '|YOU_SHI_SZ|' || p.you_shi_sz),
-	'ling_zu', p.ling_zu, 'ling_zu_label', d.m ->> (p.code_scheme || '|LING_ZU|' || p.ling_zu),
-	'xu_ji', p.xu_ji, 'code_scheme', p.code_scheme, 'valid_from', p.valid_from, 'demo', p.demo,
-	'eligible', el.eligible, 'status', el.status, 'priority', el.priority)`
+// prop is one property of a feature: its name and the SQL expression of its value.
+type prop struct{ name, expr string }
+
+// parcelProps are a parcel feature's properties in the order they are written: the code, the
+// inventory fields of the registry (internal/parcelfield) with each code's label beside it, the
+// names of its township and village after the key, the computed areas after the legal one, the
+// code scheme and the latest verdict. No personal data: tree ownership is a class, never a name.
+func parcelProps() []prop {
+	ps := []prop{{"code", "p.code"}}
+	for _, f := range parcelfield.All() {
+		col := "p." + pgx.Identifier{f.Property}.Sanitize()
+		ps = append(ps, prop{f.Property, col})
+		if f.Kind == parcelfield.Coded {
+			ps = append(ps, prop{f.LabelProperty(), "d.m ->> (p.code_scheme || " + literal("|"+f.Dictionary()+"|") + " || " + col + ")"})
+		}
+		switch f.Code {
+		case parcelfield.XiaoBan:
+			ps = append(ps, prop{"township_code", "p.township_code"}, prop{"township", "tw.name"},
+				prop{"village_code", "p.village_code"}, prop{"village", "vi.name"})
+		case parcelfield.MianJi:
+			ps = append(ps, prop{"legal_area_mu", "round(p.mian_ji * 15, 2)"},
+				prop{"area_ha", "round((p.area_m2 / 10000)::numeric, 4)"}, prop{"area_mu", "round((p.area_m2 * 3 / 2000)::numeric, 2)"},
+				prop{"area_plane_ha", "round((p.area_plane_m2 / 10000)::numeric, 4)"})
+		}
+	}
+	return append(ps, prop{"code_scheme", "p.code_scheme"}, prop{"valid_from", "p.valid_from"}, prop{"demo", "p.demo"},
+		prop{"eligible", "el.eligible"}, prop{"status", "el.status"}, prop{"priority", "el.priority"})
+}
+
+// ParcelProperties names the properties of a parcel feature, besides the zone list and the
+// extra attributes an import kept: no extra attribute may take one of these names.
+func ParcelProperties() []string {
+	ps := parcelProps()
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.name
+	}
+	return out
+}
+
+// jsonObject is the SQL of a json object of the properties. json_build_object takes at most 100
+// arguments (50 pairs): longer lists are built in parts of at most pairs properties whose text is
+// joined, which writes the same text as one object would.
+func jsonObject(ps []prop, pairs int) string {
+	var parts []string
+	for i := 0; i < len(ps); i += pairs {
+		var kv []string
+		for _, p := range ps[i:min(i+pairs, len(ps))] {
+			kv = append(kv, literal(p.name)+", "+p.expr)
+		}
+		parts = append(parts, "json_build_object(\n\t"+strings.Join(kv, ",\n\t")+")")
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	for i := range parts[:len(parts)-1] {
+		parts[i] = "left(" + parts[i] + "::text, -1)"
+	}
+	for i := 1; i < len(parts); i++ {
+		parts[i] = "substr(" + parts[i] + "::text, 2)"
+	}
+	return "(" + strings.Join(parts, " || ', ' || ") + ")::json"
+}
+
+// literal quotes a string as an SQL literal (the registry's names, never input).
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// propertiesSQL is a parcel feature's properties object.
+var propertiesSQL = jsonObject(parcelProps(), 50)
 
 // zonesSQL lists the zones a parcel overlaps, with the overlap in 亩 (ellipsoidal) and its share,
 // as the last recompute stored them (`ecocomp recompute`; imports recompute what they touch).

@@ -8,37 +8,38 @@ import (
 	"strings"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/features"
+	"github.com/wuyuan-forestry/ecocomp/internal/parcelfield"
 )
 
-// ParcelFields are the standard pinyin fields of the forest-resource inventory, in the order of
-// the parcel table; a file's fields with these names (any case) map by default.
-var ParcelFields = []string{"XIAN", "XIANG", "CUN", "LIN_BAN", "XIAO_BAN", "MIAN_JI", "DI_LEI", "LD_QS", "LM_QS",
-	"SEN_LIN_LB", "SHI_QUAN_D", "GJGYL_BHDJ", "BH_DJ", "LIN_ZHONG", "QI_YUAN", "YOU_SHI_SZ", "LING_ZU", "XU_JI"}
+// ParcelFields are the standard pinyin fields of the forest-resource inventory (the registry,
+// internal/parcelfield), in the order of the parcel table; a file's fields with these names (any
+// case) map by default.
+var ParcelFields = parcelfield.Codes()
 
 // PerHectareStock is the per-hectare stock volume field (活立木公顷蓄积); when a file has it and no
 // XU_JI, the stock is MIAN_JI × it.
 const PerHectareStock = "HUO_LMGQXJ"
 
 // requiredFields make up the key and the legal area.
-var requiredFields = []string{"XIAN", "XIANG", "CUN", "LIN_BAN", "XIAO_BAN", "MIAN_JI"}
+var requiredFields = parcelfield.Codes(parcelfield.Key, parcelfield.Area)
 
 // codeFields are checked against (and translated through) the code dictionary.
-var codeFields = []string{"DI_LEI", "LD_QS", "LM_QS", "SEN_LIN_LB", "SHI_QUAN_D", "GJGYL_BHDJ", "BH_DJ", "LIN_ZHONG",
-	"QI_YUAN", "YOU_SHI_SZ", "LING_ZU"}
+var codeFields = parcelfield.Codes(parcelfield.Coded)
 
 // aliases are other names the same fields go by in surveyors' files.
-var aliases = map[string]string{"LMSYQ": "LM_QS"}
+var aliases = parcelfield.Aliases()
 
-// exportDerived are the properties `ecocomp export parcels` computes; a re-imported export
+// exportDerived are the properties `ecocomp export parcels` computes (every property of a parcel
+// feature but the registry's fields, and the feature id and zone list); a re-imported export
 // carries them, and they are ignored rather than kept as extra attributes.
 var exportDerived = func() map[string]bool {
-	m := map[string]bool{}
-	for _, f := range []string{"id", "code", "township_code", "township", "village_code", "village", "legal_area_mu",
-		"area_ha", "area_mu", "area_plane_ha", "code_scheme", "valid_from", "demo", "eligible", "status", "priority", "zones"} {
-		m[f] = true
+	m := map[string]bool{"id": true, "zones": true}
+	for _, p := range features.ParcelProperties() {
+		m[p] = true
 	}
-	for _, f := range codeFields {
-		m[strings.ToLower(f)+"_label"] = true
+	for _, f := range parcelfield.All() {
+		delete(m, f.Property)
 	}
 	return m
 }()

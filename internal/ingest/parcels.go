@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/audit"
+	"github.com/wuyuan-forestry/ecocomp/internal/parcelfield"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 )
 
@@ -143,24 +144,42 @@ func (r *run) validateParcels(ctx context.Context, plan fieldPlan) (*overlapChec
 		}
 		extra += " || jsonb_build_object(" + strings.Join(kv, ", ") + ")"
 	}
+	// The file's text of every field: raw (r_…) for those normalised below, as they will be
+	// stored for codes (translated later).
 	var raw strings.Builder
 	raw.WriteString("SELECT s._row AS row")
-	for _, f := range []string{"XIAN", "XIANG", "CUN", "LIN_BAN", "XIAO_BAN", "MIAN_JI", "XU_JI", PerHectareStock} {
-		fmt.Fprintf(&raw, ", %s AS r_%s", txt(f), strings.ToLower(f))
+	for _, f := range parcelfield.All() {
+		if f.Kind == parcelfield.Coded {
+			fmt.Fprintf(&raw, ", %s AS %s", txt(f.Code), f.Property)
+		} else {
+			fmt.Fprintf(&raw, ", %s AS r_%s", txt(f.Code), f.Property)
+		}
 	}
-	for _, f := range codeFields {
-		fmt.Fprintf(&raw, ", %s AS %s", txt(f), strings.ToLower(f))
-	}
+	fmt.Fprintf(&raw, ", %s AS r_%s", txt(PerHectareStock), strings.ToLower(PerHectareStock))
 	raw.WriteString(", " + extra + " AS extra, s._geom FROM ingest_stage s")
 
 	num := func(col, max string, scale int) string {
 		return fmt.Sprintf(`CASE WHEN r.%[1]s ~ %[2]s THEN CASE WHEN r.%[1]s::numeric < %[3]s THEN round(r.%[1]s::numeric, %[4]d) END END`, col, numRe, max, scale)
 	}
-	xuJi := num("r_xu_ji", "1e9", 1)
-	if _, ok := plan.target["XU_JI"]; !ok {
-		if _, ok := plan.target[PerHectareStock]; ok {
-			xuJi = fmt.Sprintf(`round((%s) * (%s), 1)`, num("r_huo_lmgqxj", "1e6", 4), num("r_mian_ji", "1e9", 4))
+	// Numbers: a value that is not one stays empty (a warning below); a file with a per-hectare
+	// stock and no XU_JI gets MIAN_JI × it.
+	var numbers, rawNumbers []string
+	numberChecks, numberWhere := "", ""
+	var numberArgs []any
+	for _, f := range parcelfield.Of(parcelfield.Number) {
+		expr := num("r_"+f.Property, f.Max, f.Scale)
+		if _, ok := plan.target[f.Code]; !ok && f.Code == parcelfield.XuJi {
+			if _, ok := plan.target[PerHectareStock]; ok {
+				expr = fmt.Sprintf(`round((%s) * (%s), 1)`, num("r_huo_lmgqxj", "1e6", 4), num("r_mian_ji", "1e9", 4))
+			}
 		}
+		numbers = append(numbers, expr+" AS "+f.Property)
+		rawNumbers = append(rawNumbers, "r_"+f.Property)
+		numberArgs = append(numberArgs, strings.ToLower(f.Code), f.Code+" %s is not "+f.What+"; left empty")
+		numberChecks += fmt.Sprintf(`,
+	('warning', $%d, CASE WHEN s.r_%[3]s IS NOT NULL AND s.%[3]s IS NULL THEN format($%[2]d, quote_literal(s.r_%[3]s)) END)`,
+			len(numberArgs)-1, len(numberArgs), f.Property)
+		numberWhere += fmt.Sprintf(" OR (s.r_%[1]s IS NOT NULL AND s.%[1]s IS NULL)", f.Property)
 	}
 	// Normalising the key: full township or village codes are cut to their own digits and short
 	// numbers padded (a number column loses leading zeros). Regular expressions only where a
@@ -173,25 +192,24 @@ func (r *run) validateParcels(ctx context.Context, plan fieldPlan) (*overlapChec
 	CASE WHEN length(r.r_cun) = 12 AND left(r.r_cun, 6) = r.r_xian THEN right(r.r_cun, 3) ELSE ` + pad("r_cun", 3) + ` END AS cun,
 	` + pad("r_lin_ban", 4) + ` AS lin_ban,
 	` + pad("r_xiao_ban", 5) + ` AS xiao_ban,
-	` + num("r_mian_ji", "1e9", 4) + ` AS mian_ji, ` + xuJi + ` AS xu_ji
+	` + num("r_mian_ji", "1e9", 4) + ` AS mian_ji` + prefixEach(", ", numbers) + `
 FROM (` + raw.String() + `) r`
 	inner := `SELECT n.*, CASE WHEN length(n.xian) = 6 AND length(n.xiang) = 3 AND length(n.cun) = 3
 	AND n.lin_ban IS NOT NULL AND n.xiao_ban IS NOT NULL AND n.xian || n.xiang || n.cun ~ '^[0-9]{12}$'
 	THEN n.xian || n.xiang || n.cun || n.lin_ban || n.xiao_ban END AS code
 FROM (` + norm + `) n`
-	names := []string{"row", "r_xian", "r_xiang", "r_cun", "r_lin_ban", "r_xiao_ban", "r_mian_ji", "r_xu_ji",
-		"xian", "xiang", "cun", "lin_ban", "xiao_ban", "code", "key", "county", "mian_ji", "xu_ji"}
-	attrs := `s.row, s.r_xian, s.r_xiang, s.r_cun, s.r_lin_ban, s.r_xiao_ban, s.r_mian_ji, s.r_xu_ji,
+	names := append([]string{"row", "r_xian", "r_xiang", "r_cun", "r_lin_ban", "r_xiao_ban", "r_mian_ji"}, rawNumbers...)
+	var stored []string
+	for _, f := range parcelfield.Of(parcelfield.Number, parcelfield.Coded) {
+		stored = append(stored, f.Property)
+	}
+	names = append(names, "xian", "xiang", "cun", "lin_ban", "xiao_ban", "code", "key", "county", "mian_ji")
+	names = append(append(names, stored...), "extra")
+	attrs := `s.row, s.r_xian, s.r_xiang, s.r_cun, s.r_lin_ban, s.r_xiao_ban, s.r_mian_ji` + prefixEach(", s.", rawNumbers) + `,
 	s.xian, s.xiang, s.cun, s.lin_ban, s.xiao_ban, s.code,
 	coalesce(s.code, concat_ws('/', coalesce(s.r_xian, '?'), coalesce(s.r_xiang, '?'), coalesce(s.r_cun, '?'),
 		coalesce(s.r_lin_ban, '?'), coalesce(s.r_xiao_ban, '?'))) AS key,
-	s.xian AS county, s.mian_ji, s.xu_ji`
-	for _, f := range codeFields {
-		attrs += ", s." + strings.ToLower(f)
-		names = append(names, strings.ToLower(f))
-	}
-	attrs += ", s.extra"
-	names = append(names, "extra")
+	s.xian AS county, s.mian_ji` + prefixEach(", s.", stored) + `, s.extra`
 	if err := r.createSrc(ctx, `(`+inner+`)`, attrs, names, extraArgs...); err != nil {
 		return nil, err
 	}
@@ -226,12 +244,10 @@ FROM ingest_src s CROSS JOIN LATERAL (VALUES
 		CASE WHEN s.lin_ban IS NULL THEN 'LIN_BAN is empty' END,
 		CASE WHEN s.xiao_ban IS NULL THEN 'XIAO_BAN is empty' END) END),
 	('error', 'mian_ji', CASE WHEN s.r_mian_ji IS NULL THEN 'MIAN_JI (legal area, ha) is empty'
-		WHEN s.mian_ji IS NULL OR s.mian_ji <= 0 THEN format('MIAN_JI %s is not a positive number of hectares', quote_literal(s.r_mian_ji)) END),
-	('warning', 'xu_ji', CASE WHEN s.r_xu_ji IS NOT NULL AND s.xu_ji IS NULL
-		THEN format('XU_JI %s is not a stock volume (m³ ≥ 0); left empty', quote_literal(s.r_xu_ji)) END)
+		WHEN s.mian_ji IS NULL OR s.mian_ji <= 0 THEN format('MIAN_JI %s is not a positive number of hectares', quote_literal(s.r_mian_ji)) END)`+numberChecks+`
 	) AS x(severity, check_id, message)
-WHERE (s.code IS NULL OR s.mian_ji IS NULL OR s.mian_ji <= 0 OR (s.r_xu_ji IS NOT NULL AND s.xu_ji IS NULL))
-	AND x.message IS NOT NULL`); err != nil {
+WHERE (s.code IS NULL OR s.mian_ji IS NULL OR s.mian_ji <= 0`+numberWhere+`)
+	AND x.message IS NOT NULL`, numberArgs...); err != nil {
 		return nil, err
 	}
 	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message, other_row)
@@ -475,7 +491,7 @@ func (r *run) mergeParcels(ctx context.Context, plan fieldPlan) ([]int64, error)
 		return "c." + col
 	}
 	var fileVals, curVals []string
-	for _, f := range append([]string{"MIAN_JI", "XU_JI"}, codeFields...) {
+	for _, f := range parcelfield.Codes(parcelfield.Area, parcelfield.Coded, parcelfield.Number) {
 		if val(f) == "f."+strings.ToLower(f) {
 			fileVals = append(fileVals, "f."+strings.ToLower(f))
 			curVals = append(curVals, "c."+strings.ToLower(f))
@@ -529,7 +545,7 @@ FROM ingest_src f LEFT JOIN parcel c ON c.code = f.code AND c.valid_to IS NULL`,
 	}
 	cols := []string{"code", "xian", "xiang", "cun", "lin_ban", "xiao_ban", "mian_ji", "code_scheme"}
 	sel := []string{"f.code", "f.xian", "f.xiang", "f.cun", "f.lin_ban", "f.xiao_ban", "f.mian_ji", "$3"}
-	for _, f := range append([]string{"XU_JI"}, codeFields...) {
+	for _, f := range parcelfield.Codes(parcelfield.Coded, parcelfield.Number) {
 		cols = append(cols, strings.ToLower(f))
 		sel = append(sel, val(f))
 	}
@@ -597,4 +613,13 @@ func sameGrid(tol float64) float64 {
 // explainErr words a database error of the merge (a constraint the checks should have caught).
 func explainErr(err error) error {
 	return fmt.Errorf("merge: %s", postgis.Explain(err))
+}
+
+// prefixEach writes each item with the prefix before it.
+func prefixEach(prefix string, items []string) string {
+	var b strings.Builder
+	for _, it := range items {
+		b.WriteString(prefix + it)
+	}
+	return b.String()
 }

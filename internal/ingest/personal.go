@@ -7,6 +7,8 @@ import (
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/features"
 )
 
 // What an import publishes. A parcel's extra attributes go out, unauthenticated, with the
@@ -62,20 +64,16 @@ func personalName(name string) (string, bool) {
 }
 
 // computedNames are the properties a parcel feature carries besides its extra attributes
-// (internal/features: propertiesSQL, the zone list, the feature id), and a few a client takes
+// (internal/features: its properties, the zone list, the feature id), and a few a client takes
 // for its own. An extra attribute of the same name (in any case) would be a duplicate key, or
 // pass for the computed value.
 var computedNames = func() map[string]bool {
 	m := map[string]bool{}
-	for _, f := range []string{"id", "fid", "type", "geometry", "properties", "code", "xian", "xiang", "cun", "lin_ban", "xiao_ban",
-		"township_code", "township", "village_code", "village", "mian_ji", "legal_area_mu", "area_ha", "area_mu",
-		"area_plane_ha", "xu_ji", "code_scheme", "valid_from", "valid_to", "demo", "eligible", "status", "priority",
-		"zones", "overlaps", "owner", "owner_id"} {
+	for _, f := range []string{"id", "fid", "type", "geometry", "properties", "valid_to", "zones", "overlaps", "owner", "owner_id"} {
 		m[f] = true
 	}
-	for _, f := range codeFields {
-		m[strings.ToLower(f)] = true
-		m[strings.ToLower(f)+"_label"] = true
+	for _, f := range features.ParcelProperties() {
+		m[f] = true
 	}
 	return m
 }()
