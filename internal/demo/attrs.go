@@ -343,22 +343,24 @@ func (g *gen) attributes(facts []parcelFacts, ob *ownerBook) []parcelAttrs {
 				}
 			}
 		} else {
+			// Economic forest is 25x and energy forest 240 in the county tables read (migration
+			// 00021); the dictionary used to put economic forest at 24x and call 255 energy forest.
 			switch cv.species {
 			case "751000":
-				a.linZhong = "242"
+				a.linZhong = "252" // 食用原料林: oil-tea yields edible oil
 			case "755000":
-				a.linZhong = "245"
+				a.linZhong = "255" // 其他经济林
 			case "660000":
 				a.linZhong = "233"
 			case "310000", "220000", "230000", "350000":
 				a.linZhong = pickStr(r, []string{"233", "232", "231"}, []float64{.65, .25, .10})
 			case "410000":
-				// Coppiced oak is the county's fuelwood stand: energy forest (255) is what it is.
+				// Coppiced oak is the county's fuelwood stand: energy forest (240) is what it is.
 				// Every other broadleaf commercial stand grows timber (233); one in five of them
 				// used to be drawn as energy forest whatever its origin.
 				a.linZhong = "233"
 				if a.qiYuan == "13" {
-					a.linZhong = "255"
+					a.linZhong = "240"
 				}
 			case "620000", "610000", "530000":
 				a.linZhong = "233"

@@ -216,8 +216,9 @@ func TestDemoCounty(t *testing.T) {
 	})
 
 	// Combinations an inventory engineer would reject (issue 12, point 7; each count was > 0
-	// before the generator was fixed): timber volume on economic forest; broadleaf timber stands
-	// coded as energy forest (only coppiced oak, 410000 of origin 13, is 255); a national grade
+	// before the generator was fixed): timber volume on economic forest (25x, migration 00021);
+	// economic forest or broadleaf timber stands coded as energy forest (only coppiced oak,
+	// 410000 of origin 13, is 240; the oil-tea and tea stands are 252 and 255); a national grade
 	// on commercial forest; national public-welfare forest lying wholly in the national reserve
 	// (any zone) not in grade 1; forest-land grades that do not follow the place and category —
 	// Ⅰ in the reserve's core and buffer, Ⅱ in its other zones, and provincial or local
@@ -229,8 +230,9 @@ func TestDemoCounty(t *testing.T) {
 					EXISTS (SELECT 1 FROM zone z WHERE z.geom && p.geom AND ST_Intersects(z.geom, p.geom)) AS protected
 				FROM parcel p WHERE p.valid_to IS NULL)
 			SELECT
-				count(*) FILTER (WHERE lin_zhong LIKE '24%' AND coalesce(xu_ji, 0) > 0),
-				count(*) FILTER (WHERE lin_zhong = '255' AND NOT (you_shi_sz = '410000' AND qi_yuan = '13')),
+				count(*) FILTER (WHERE lin_zhong LIKE '25_' AND coalesce(xu_ji, 0) > 0),
+				count(*) FILTER (WHERE (lin_zhong = '240') <> (you_shi_sz = '410000' AND qi_yuan = '13' AND sen_lin_lb IN ('021', '022'))
+					OR (you_shi_sz IN ('751000', '755000') AND lin_zhong NOT LIKE '25_')),
 				count(*) FILTER (WHERE sen_lin_lb IN ('021', '022') AND gjgyl_bhdj IS NOT NULL),
 				count(*) FILTER (WHERE shi_quan_d = '1' AND reserve_zone IS NOT NULL AND gjgyl_bhdj IS DISTINCT FROM '1'),
 				count(*) FILTER (WHERE shi_quan_d = '1' AND reserve_zone IS NOT NULL),
@@ -241,7 +243,7 @@ func TestDemoCounty(t *testing.T) {
 			t.Fatal(err)
 		}
 		if volume != 0 || energy != 0 || commercialGrade != 0 {
-			t.Errorf("%d economic-forest parcels with a timber volume, %d non-coppice stands coded energy forest 255, %d commercial parcels with a national grade",
+			t.Errorf("%d economic-forest parcels with a timber volume, %d parcels whose energy-forest code 240 does not match a coppiced-oak commercial stand or economic species not coded 25x, %d commercial parcels with a national grade",
 				volume, energy, commercialGrade)
 		}
 		if reserveNational == 0 || reserveGrade != 0 {
