@@ -65,6 +65,25 @@ var Layers = map[string]*Layer{
 			LEFT JOIN parcel_eligibility el ON el.parcel_id = p.id
 			     AND el.policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)
 			WHERE p.valid_to IS NULL AND p.geom && %[1]s`},
+	// One point per name, where the map writes it: the centre of the largest circle inside the
+	// unit (its pole of inaccessibility), computed from the whole outline so every tile agrees.
+	// Labelled polygons would be labelled once per tile they cross. Villages from zoom 11,
+	// parcels (林班-小班, leading zeros dropped) from zoom 15; $1 is the zoom.
+	"labels": {Name: "labels", Description: "Label points: township, village and protected-area names; parcel numbers from zoom 15", MinZoom: 5, MaxZoom: 18,
+		Fields: map[string]string{"kind": "township, village, protected_area or parcel", "name": "the text: a name, or 林班-小班 for a parcel", "code": "the unit's, area's or parcel's code (protected areas: their id)"},
+		from: `SELECT code::bigint AS fid, 'township' AS kind, name, code, (ST_MaximumInscribedCircle(geom)).center AS geom
+			FROM admin_unit WHERE level = 'township' AND geom && %[1]s
+		UNION ALL
+		SELECT code::bigint, 'village', name, code, (ST_MaximumInscribedCircle(geom)).center
+			FROM admin_unit WHERE level = 'village' AND $1::int >= 11 AND geom && %[1]s
+		UNION ALL
+		SELECT a.id + 2000000000000000, 'protected_area', a.name, a.id::text, (ST_MaximumInscribedCircle(z.geom)).center FROM protected_area a
+			JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM zone WHERE area_id = a.id) z ON true WHERE z.geom && %[1]s
+		UNION ALL
+		SELECT p.id + 1000000000000000, 'parcel',
+			coalesce(nullif(ltrim(p.lin_ban, '0'), ''), '0') || '-' || coalesce(nullif(ltrim(p.xiao_ban, '0'), ''), '0'),
+			p.code, (ST_MaximumInscribedCircle(p.geom)).center
+			FROM parcel p WHERE p.valid_to IS NULL AND $1::int >= 15 AND p.geom && %[1]s`},
 }
 
 // layerSQL holds each layer's tile query, built once.
@@ -77,7 +96,7 @@ var layerSQL = func() map[string]string {
 }()
 
 // Names lists the layer names in drawing order.
-var Names = []string{"county", "townships", "villages", "protected_areas", "zones", "parcels"}
+var Names = []string{"county", "townships", "villages", "protected_areas", "zones", "parcels", "labels"}
 
 // sql is the tile query of a layer. $1..$3 are z, x, y; $4..$7 the selection envelope in
 // degrees (the tile plus a margin); $8 the simplification tolerance in degrees (0: none).
