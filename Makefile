@@ -35,13 +35,15 @@ vet:
 	$(GO) vet ./...
 
 # Every test, against a real PostGIS: ECOCOMP_TEST_DATABASE_URL when set, else the machine's
-# PostgreSQL on 127.0.0.1:5432, else the project-local devdb cluster.
+# PostgreSQL on 127.0.0.1:5432, else the project-local devdb cluster. Each test drops its
+# database; the migrated template they are copied from is dropped afterwards (pgtest/prune).
 # web/node_modules is (re)installed when package-lock.json is newer than the last install.
 test: vet
 	@[ web/node_modules/.package-lock.json -nt web/package-lock.json ] || (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 	@url="$${ECOCOMP_TEST_DATABASE_URL:-$$(sh .ci/test-database-url)}"; \
 	echo "go test against $$url"; \
-	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -p 2 -timeout 20m ./...
+	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -p 2 -timeout 20m ./...; status=$$?; \
+	ECOCOMP_TEST_DATABASE_URL="$$url" $(GO) run ./internal/postgis/pgtest/prune; exit $$status
 
 # Benchmarks (not part of `make test`): point lookups through HTTP against the same SQL in
 # pgbench, exports against ogr2ogr, recompute against the bare overlay SQL, on the
