@@ -114,7 +114,7 @@ func parcelProps() []prop {
 				prop{"area_plane_ha", "round((p.area_plane_m2 / 10000)::numeric, 4)"})
 		}
 	}
-	return append(ps, prop{"code_scheme", "p.code_scheme"}, prop{"valid_from", "p.valid_from"}, prop{"demo", "p.demo"},
+	return append(ps, prop{"code_scheme", "p.code_scheme"}, prop{"valid_from", countyTime("p.valid_from")}, prop{"demo", "p.demo"},
 		prop{"eligible", "el.eligible"}, prop{"status", "el.status"}, prop{"priority", "el.priority"})
 }
 
@@ -305,4 +305,10 @@ ORDER BY ` + c.key
 		q += "\nLIMIT " + a.add(f.Limit)
 	}
 	return q, a
+}
+
+// countyTime is the timestamp expr as RFC 3339 in the county's clock (Beijing time, +08:00), so a
+// version valid from 1 January reads 2026-01-01T00:00:00+08:00, not the UTC instant before.
+func countyTime(expr string) string {
+	return "(to_jsonb(" + expr + " AT TIME ZONE 'Asia/Shanghai') #>> '{}') || '+08:00'"
 }

@@ -72,7 +72,7 @@ func (s *Server) eligibility(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(q, "as_of"); err != nil {
 		return err
 	}
-	asOf, err := parseDate(q, "as_of", time.Now())
+	asOf, err := parseDate(q, "as_of", time.Now().In(china))
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) eligibility(w http.ResponseWriter, r *http.Request) error {
 	}
 	res := eligibility.Evaluate(pol, p)
 	out := eligibilityResponse{Result: res, AsOf: asOf.In(china).Format("2006-01-02"), PolicyVersion: pol.Version, PolicyYear: pol.Year,
-		ParcelVersion: map[string]any{"id": p.ID, "valid_from": p.ValidFrom}}
+		ParcelVersion: map[string]any{"id": p.ID, "valid_from": p.ValidFrom.In(china)}}
 	if res.Estimate != nil {
 		out.EstimateYuan = &res.Estimate.Total
 	}

@@ -40,3 +40,21 @@ func TestUnknownTownshipIs400(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionDatesInCountyTime: the parcel version an eligibility answer rests on shows when it
+// took effect on the county's clock (+08:00), as the map and the bureau read dates.
+func TestVersionDatesInCountyTime(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	loadCompensation(t, pool) // valid from 2026-01-01 00:00 UTC
+	ts := newServer(t, pool)
+	var e struct {
+		ParcelVersion struct {
+			ValidFrom string `json:"valid_from"`
+		} `json:"parcel_version"`
+	}
+	getJSON(t, ts.URL+"/api/v1/parcels/"+p1+"/eligibility", &e)
+	if e.ParcelVersion.ValidFrom != "2026-01-01T08:00:00+08:00" {
+		t.Errorf("parcel_version.valid_from = %q; want 2026-01-01T08:00:00+08:00", e.ParcelVersion.ValidFrom)
+	}
+}
