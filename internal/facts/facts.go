@@ -112,10 +112,13 @@ type Querier interface {
 }
 
 // columns are the parcel columns every loader selects, in scan order; $1 is the as-of date
-// for flags and agreements.
+// for flags and agreements. A parcel in an open buyout case (internal/cases) has the flag
+// active_case from the day the case opened until the day it closed.
 const columns = `p.id, p.code, p.valid_from, p.mian_ji::text, p.area_m2, coalesce(p.lm_qs, ''), coalesce(p.sen_lin_lb, ''),
 	coalesce(p.shi_quan_d, ''), coalesce(p.qi_yuan, ''), coalesce(p.ling_zu, ''), coalesce(p.you_shi_sz, ''), p.xu_ji::text, p.owner_id, coalesce(p.di_lei, ''),
-	(SELECT array_agg(f.flag ORDER BY f.flag) FROM parcel_flag f WHERE f.code = p.code AND f.since <= $1 AND (f.until IS NULL OR f.until > $1)),
+	(SELECT array_agg(fl.flag ORDER BY fl.flag) FROM (
+		SELECT f.flag FROM parcel_flag f WHERE f.code = p.code AND f.since <= $1 AND (f.until IS NULL OR f.until > $1)
+		UNION SELECT 'active_case' FROM case_parcel c WHERE c.code = p.code AND c.opened_on <= $1 AND (c.closed_on IS NULL OR c.closed_on > $1)) fl),
 	(SELECT array_agg(g.mode ORDER BY g.mode) FROM parcel_agreement g WHERE g.code = p.code AND g.signed_on <= $1 AND (g.ends_on IS NULL OR g.ends_on > $1))`
 
 const overlapJSON = `json_build_object('zone_id', z.id, 'area_name', a.name, 'area_kind', z.area_kind, 'area_level', a.level,

@@ -35,6 +35,8 @@ var (
 	self    = rule{self: true}
 	staff   = func(roles ...auth.Role) rule { return rule{roles: roles} }
 	import_ = staff(auth.Surveyor, auth.Admin)
+	// staffRead is a read for signed-in staff only, whatever ECOCOMP_PUBLIC_READ says.
+	staffRead = staff(auth.Viewer, auth.Surveyor, auth.CaseOfficer, auth.Finance, auth.Admin)
 )
 
 // routeRules is the one table of who may use which route, keyed "METHOD pattern" as chi
@@ -74,6 +76,17 @@ var routeRules = map[string]rule{
 	"GET /api/v1/imports/{id}":                     import_,
 	"DELETE /api/v1/imports/{id}":                  import_,
 	"POST /api/v1/owners/search":                   staff(auth.CaseOfficer, auth.Finance, auth.Admin),
+	// Cases: every member of staff reads them (owners masked but for finance); case officers
+	// open and move them (steps after signing and late rejections are checked in
+	// internal/cases: administrators only); finance records payments.
+	"POST /api/v1/cases":                                  staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/cases":                                   staffRead,
+	"GET /api/v1/cases/{id}":                              staffRead,
+	"POST /api/v1/cases/{id}/transitions":                 staff(auth.CaseOfficer, auth.Admin),
+	"POST /api/v1/cases/{id}/payments":                    staff(auth.Finance),
+	"POST /api/v1/cases/{id}/objections":                  staff(auth.CaseOfficer, auth.Admin),
+	"POST /api/v1/cases/{id}/objections/{oid}/resolution": staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/reserve":                                 read,
 }
 
 // mayUnmask reports whether p may see owners' personal data in clear.

@@ -67,6 +67,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.importRoutes(r)
 	s.sessionRoutes(r)
 	s.ownerRoutes(r)
+	s.caseRoutes(r)
 	s.townshipRoutes(r)
 	s.fontRoutes(r)
 	r.Get("/*", s.staticFiles(web.Dist()).ServeHTTP)

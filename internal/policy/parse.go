@@ -71,6 +71,10 @@ func Parse(data []byte) (*Policy, error) {
 	r.zoneRegimes(n, path)
 	n, path = top.req("wetland_bank")
 	r.wetlandBank(n, path)
+	if n, path = top.opt("cases"); n != nil {
+		r.p.Cases = &Cases{}
+		r.cases(n, path)
+	}
 	top.end()
 
 	if err := c.err(); err != nil {

@@ -37,6 +37,8 @@ type Policy struct {
 	Valuation    Valuation   `json:"valuation"`
 	ZoneRegimes  ZoneRegimes `json:"zone_regimes"`
 	WetlandBank  WetlandBank `json:"wetland_bank"`
+	// Cases are the buyout-case workflow's parameters; a file without them cannot open cases.
+	Cases *Cases `json:"cases,omitempty"`
 	// Checksum is the sha256 (hex) of the canonical document (keys sorted, no insignificant
 	// whitespace): two files that differ only in layout have the same checksum.
 	Checksum string `json:"checksum"`
@@ -767,6 +769,9 @@ func (p *Policy) Unconfirmed() []Caveat {
 		add(w.CreditTypes[id].Confirmed, "wetland_bank.credit_types."+id, w.CreditTypes[id].Note)
 	}
 	add(w.Release.Confirmed, "wetland_bank.release", w.Release.Note)
+	if p.Cases != nil {
+		add(p.Cases.Confirmed, "cases", p.Cases.Note)
+	}
 	return out
 }
 

@@ -146,6 +146,9 @@ func runIn(ctx context.Context, tx pgx.Tx, year int, scope string, parcelIDs, zo
 	if err := evaluate(ctx, tx, pol, int64(vid), year, parcelIDs, &sum); err != nil {
 		return sum, err
 	}
+	if err := agreementLines(ctx, tx, int64(vid), year, parcelIDs, &sum); err != nil {
+		return sum, err
+	}
 	sum.EvaluateTime = time.Since(start)
 
 	var runID int64
@@ -248,4 +251,41 @@ func evaluate(ctx context.Context, tx pgx.Tx, pol *policy.Policy, vid int64, yea
 	}
 	_, err := tx.Exec(ctx, `CLOSE parcel_facts`)
 	return err
+}
+
+// agreementLines adds the year's payment of every agreement a case put in force (rent, custody
+// fee, concession fee, closure allowance: internal/cases) as a line of its parcel, so finance has
+// one roll. A contract year that begins in the year is paid in it. The agreement's own amount
+// replaces the policy's placeholder programme for closure agreements (rate not known, 0.00).
+func agreementLines(ctx context.Context, tx pgx.Tx, vid int64, year int, ids []int64, sum *Summary) error {
+	rows, err := tx.Query(ctx, `WITH a AS (
+		SELECT p.id AS parcel_id, g.mode, g.yearly_fen, b.number, round(p.mian_ji * 1500)::bigint AS centimu,
+			row_number() OVER (PARTITION BY p.id ORDER BY g.signed_on, b.number) AS n
+		FROM parcel_agreement g JOIN buyout_case b ON b.id = g.case_id
+		JOIN parcel p ON p.code = g.code AND p.valid_to IS NULL
+		CROSS JOIN LATERAL (SELECT (g.signed_on + make_interval(years => $2 - extract(year FROM g.signed_on)::int))::date AS day) y
+		WHERE g.yearly_fen IS NOT NULL AND g.signed_on <= y.day AND (g.ends_on IS NULL OR y.day < g.ends_on)
+		  AND ($3::bigint[] IS NULL OR p.id = ANY($3))),
+	placeholder AS (
+		DELETE FROM subsidy_line s USING a WHERE s.policy_version_id = $1 AND s.year = $2 AND s.parcel_id = a.parcel_id
+			AND a.mode = 'closure_agreement' AND s.program = 'closure_agreement' AND s.rate_fen = 0)
+	INSERT INTO subsidy_line (policy_version_id, year, parcel_id, line, program, program_name, area_centimu, rate_fen, amount_fen, retained_fen, confirmed)
+	SELECT $1, $2, parcel_id, 1000 + n, 'agreement_' || mode,
+		CASE mode WHEN 'lease' THEN '租赁租金' WHEN 'custody' THEN '托管费' WHEN 'concession' THEN '特许经营费'
+			WHEN 'closure_agreement' THEN '协议封育补助' ELSE mode END || '（' || number || '）',
+		centimu, CASE WHEN centimu > 0 THEN round(yearly_fen * 100.0 / centimu)::bigint ELSE 0 END, yearly_fen, 0, true
+	FROM a RETURNING amount_fen`, vid, year, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var amount int64
+		if err := rows.Scan(&amount); err != nil {
+			return err
+		}
+		sum.Lines++
+		sum.Total += policy.Fen(amount)
+	}
+	return rows.Err()
 }
