@@ -101,8 +101,8 @@ func (g *gen) storeParcels() error {
 	if err := g.writeOwners(owners); err != nil {
 		return err
 	}
-	if err := g.exec(`CREATE TEMP TABLE d_pattr (id int, code text, di_lei text, ld_qs text, lm_qs text, sen_lin_lb text,
-		shi_quan_d text, gjgyl_bhdj text, bh_dj text, lin_zhong text, qi_yuan text, you_shi_sz text, ling_zu text, xu_ji text,
+	// The inventory fields of the registry (fields.go), drawn as text.
+	if err := g.exec(`CREATE TEMP TABLE d_pattr (id int, code text, ` + fieldList("%s text", "%s text") + `,
 		owner_kind text, owner_hash bytea) ON COMMIT DROP`); err != nil {
 		return err
 	}
@@ -113,16 +113,23 @@ func (g *gen) storeParcels() error {
 		}
 		return s
 	}
-	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_pattr"}, []string{"id", "code", "di_lei", "ld_qs", "lm_qs", "sen_lin_lb",
-		"shi_quan_d", "gjgyl_bhdj", "bh_dj", "lin_zhong", "qi_yuan", "you_shi_sz", "ling_zu", "xu_ji", "owner_kind", "owner_hash"},
+	fields := storedFields()
+	cols := []string{"id", "code"}
+	for _, f := range fields {
+		cols = append(cols, f.Property)
+	}
+	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_pattr"}, append(cols, "owner_kind", "owner_hash"),
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i >= len(attrs) {
 				return nil, nil
 			}
 			a := attrs[i]
 			i++
-			return []any{int32(a.id), a.code, nz(a.diLei), nz(a.ldQS), nz(a.lmQS), nz(a.senLinLB), nz(a.shiQuanD), nz(a.gjgylBHDJ),
-				nz(a.bhDJ), nz(a.linZhong), nz(a.qiYuan), nz(a.species), nz(a.lingZu), nz(a.xuJi), a.owner.kind, a.owner.hash}, nil
+			row := []any{int32(a.id), a.code}
+			for _, f := range fields {
+				row = append(row, nz(a.fieldValue(f.Code)))
+			}
+			return append(row, a.owner.kind, a.owner.hash), nil
 		})); err != nil {
 		return err
 	}
@@ -136,11 +143,10 @@ func (g *gen) storeParcels() error {
 	if tag.RowsAffected() > 0 {
 		g.progress("parcels repaired after reprojection: %d", tag.RowsAffected())
 	}
-	tag, err = g.tx.Exec(g.ctx, `INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, code_scheme, di_lei, ld_qs, lm_qs,
-			sen_lin_lb, shi_quan_d, gjgyl_bhdj, bh_dj, lin_zhong, qi_yuan, you_shi_sz, ling_zu, xu_ji, owner_id, demo, geom, valid_from, batch_id)
+	tag, err = g.tx.Exec(g.ctx, `INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, code_scheme,
+			`+fieldList("%s", "%s")+`, owner_id, demo, geom, valid_from, batch_id)
 		SELECT a.code, substr(a.code, 1, 6), substr(a.code, 7, 3), substr(a.code, 10, 3), substr(a.code, 13, 4), substr(a.code, 17, 5),
-			round((ST_Area(ST_Transform(p.geom, 4548)) / 10000)::numeric, 4), '2020', a.di_lei, a.ld_qs, a.lm_qs,
-			a.sen_lin_lb, a.shi_quan_d, a.gjgyl_bhdj, a.bh_dj, a.lin_zhong, a.qi_yuan, a.you_shi_sz, a.ling_zu, a.xu_ji::numeric,
+			round((ST_Area(ST_Transform(p.geom, 4548)) / 10000)::numeric, 4), '2020', `+fieldList("a.%s", "a.%s::numeric")+`,
 			o.id, true, p.geom, $1::timestamptz, $2
 		FROM d_pattr a JOIN d_parcel4490 p ON p.id = a.id
 		JOIN owner o ON o.demo AND o.kind = a.owner_kind AND o.id_number_hash = a.owner_hash

@@ -342,8 +342,8 @@ func Checksum(ctx context.Context, pool *pgxpool.Pool, kr *pii.Keyring) (string,
 				md5(concat_ws('|', o.kind, o.name, d.id_number, d.bank_account, d.phone, o.village_code, o.demo))
 			FROM owner o JOIN d_owner_plain d ON d.id = o.id WHERE o.demo
 		UNION ALL
-		SELECT 5, p.code, md5(concat_ws('|', p.code, p.mian_ji, p.code_scheme, p.di_lei, p.ld_qs, p.lm_qs, p.sen_lin_lb, p.shi_quan_d, p.gjgyl_bhdj,
-				p.bh_dj, p.lin_zhong, p.qi_yuan, p.you_shi_sz, p.ling_zu, p.xu_ji, o.kind, d.id_number, p.demo, p.valid_from AT TIME ZONE 'UTC',
+		SELECT 5, p.code, md5(concat_ws('|', p.code, p.mian_ji, p.code_scheme, `+fieldList("p.%s", "p.%s")+`,
+				o.kind, d.id_number, p.demo, p.valid_from AT TIME ZONE 'UTC',
 				md5(ST_AsBinary(p.geom))))
 			FROM parcel p LEFT JOIN owner o ON o.id = p.owner_id LEFT JOIN d_owner_plain d ON d.id = o.id
 			WHERE p.xian = '361130' AND p.valid_to IS NULL
