@@ -9,6 +9,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
 	"github.com/wuyuan-forestry/ecocomp/internal/features"
 )
 
@@ -22,8 +24,9 @@ type Options struct {
 	Now time.Time
 }
 
-// FileName is the download's name: what, where, which CRS, and the date.
-func FileName(o Options) string {
+// FileName is the download's name: what, where (the township asked for, else the code of the
+// county the database holds — codes joined by "+" when it holds several), which CRS, and the date.
+func FileName(ctx context.Context, db features.Querier, o Options) (string, error) {
 	day := o.Now
 	if day.IsZero() {
 		day = time.Now()
@@ -32,11 +35,17 @@ func FileName(o Options) string {
 	if o.CRS.SRID == 4548 {
 		crs = "EPSG4548"
 	}
-	scope := "361130"
-	if o.Filter.Township != "" {
-		scope = o.Filter.Township
+	scope := o.Filter.Township
+	if scope == "" {
+		rows, err := db.Query(ctx, `SELECT coalesce(string_agg(code, '+' ORDER BY code), 'all') FROM admin_unit WHERE level = 'county'`)
+		if err != nil {
+			return "", err
+		}
+		if scope, err = pgx.CollectExactlyOneRow(rows, pgx.RowTo[string]); err != nil {
+			return "", err
+		}
 	}
-	return fmt.Sprintf("parcels-%s-%s-%s.geojson", scope, crs, day.Format("20060102"))
+	return fmt.Sprintf("parcels-%s-%s-%s.geojson", scope, crs, day.Format("20060102")), nil
 }
 
 // note travels in every file: the demo county's boundaries are not official.
@@ -44,7 +53,20 @@ const note = "Township, village, protected-area, zone and parcel boundaries mark
 
 // Parcels streams the current parcels selected by o to w as one GeoJSON FeatureCollection and
 // returns how many features it wrote. Rows go from PostgreSQL to w one by one.
+// A township that does not exist is refused: a typo must not give an empty file.
 func Parcels(ctx context.Context, db features.Querier, o Options, w io.Writer) (int, error) {
+	if t := o.Filter.Township; t != "" {
+		rows, err := db.Query(ctx, `SELECT EXISTS (SELECT 1 FROM admin_unit WHERE level = 'township' AND (code = $1 OR name = $1))`, t)
+		if err != nil {
+			return 0, err
+		}
+		if found, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[bool]); err != nil || !found {
+			if err == nil {
+				err = &apperr.Error{Code: apperr.Invalid, Param: "township", Detail: fmt.Sprintf("no township has the code or name %q", t)}
+			}
+			return 0, err
+		}
+	}
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()

@@ -203,9 +203,13 @@ func (s *Server) exportParcels(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	o := export.Options{Filter: features.Filter{BBox: bbox, Township: township, Eligible: eligible}, CRS: crs, Now: time.Now()}
+	name, err := export.FileName(r.Context(), s.pool, o)
+	if err != nil {
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", geoJSON)
-	h.Set("Content-Disposition", attachment(export.FileName(o)))
+	h.Set("Content-Disposition", attachment(name))
 	h.Set("Cache-Control", "no-store")
 	out := io.Writer(w)
 	var gz *gzip.Writer

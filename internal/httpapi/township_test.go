@@ -1,12 +1,15 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
 	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestUnknownTownshipIs400: a township that does not exist is a mistake to name, not an empty
@@ -56,5 +59,37 @@ func TestVersionDatesInCountyTime(t *testing.T) {
 	getJSON(t, ts.URL+"/api/v1/parcels/"+p1+"/eligibility", &e)
 	if e.ParcelVersion.ValidFrom != "2026-01-01T08:00:00+08:00" {
 		t.Errorf("parcel_version.valid_from = %q; want 2026-01-01T08:00:00+08:00", e.ParcelVersion.ValidFrom)
+	}
+}
+
+// TestRollNamesTheCountyFromTheData: the roll's county is the one the boundaries name (the
+// printed xlsx title too), not a name written into the program.
+func TestRollNamesTheCountyFromTheData(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	loadCompensation(t, pool)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `UPDATE admin_unit SET name = '测试县' WHERE code = '361130'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recompute.All(ctx, pool, 2026); err != nil {
+		t.Fatal(err)
+	}
+	ts := newPIIServer(t, pool, discardLogger(), "")
+	var roll struct {
+		County string `json:"county"`
+	}
+	getJSON(t, ts.URL+"/api/v1/subsidy-roll?year=2026&township=361130100", &roll)
+	if roll.County != "测试县" {
+		t.Errorf("roll county = %q; want 测试县", roll.County)
+	}
+	resp, body := get(t, ts.URL+"/api/v1/subsidy-roll?year=2026&format=xlsx")
+	x, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("xlsx roll (%d): %v", resp.StatusCode, err)
+	}
+	defer x.Close()
+	if title, _ := x.GetCellValue("发放清册", "A1"); !strings.HasPrefix(title, "测试县 2026 年度生态补偿资金发放清册") {
+		t.Errorf("xlsx title = %q; want it to start with 测试县 2026 年度生态补偿资金发放清册", title)
 	}
 }

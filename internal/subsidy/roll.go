@@ -71,6 +71,8 @@ type Roll struct {
 	Year          int        `json:"year"`
 	PolicyVersion string     `json:"policy_version"`
 	Township      string     `json:"township,omitempty"`
+	// County names the county (or counties) of the roll, as the loaded boundaries call it.
+	County string `json:"county"`
 	Masked        bool       `json:"masked"`
 	Rows          []RollRow  `json:"rows"`
 	Villages      []Subtotal `json:"villages"`
@@ -124,6 +126,11 @@ func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, townsh
 		if !exists {
 			return nil, apperr.BadParam("township", "no township has the code or name %q", township)
 		}
+	}
+	if err := db.QueryRow(ctx, `SELECT coalesce(string_agg(c.name, '、' ORDER BY c.code), '') FROM admin_unit c
+		WHERE c.level = 'county' AND ($1 = '' OR c.code IN (SELECT parent_code FROM admin_unit WHERE level = 'township' AND (code = $1 OR name = $1)))`,
+		township).Scan(&r.County); err != nil {
+		return nil, err
 	}
 	rows, err := db.Query(ctx, `
 		SELECT p.township_code, coalesce(tw.name, ''), p.village_code, coalesce(vi.name, ''),
@@ -314,7 +321,7 @@ func (r *Roll) WriteXLSX(w io.Writer) error {
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
-	title := fmt.Sprintf("婺源县 %d 年度生态补偿资金发放清册（政策版本 %s）", r.Year, r.PolicyVersion)
+	title := strings.TrimSpace(fmt.Sprintf("%s %d 年度生态补偿资金发放清册（政策版本 %s）", r.County, r.Year, r.PolicyVersion))
 	if r.Township != "" {
 		title += " · " + r.Township
 	}
