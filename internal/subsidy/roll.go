@@ -68,16 +68,16 @@ type PendingProgram struct {
 
 // Roll is the disbursement roll (发放清册) of a year, optionally of one township.
 type Roll struct {
-	Year          int        `json:"year"`
-	PolicyVersion string     `json:"policy_version"`
-	Township      string     `json:"township,omitempty"`
+	Year          int    `json:"year"`
+	PolicyVersion string `json:"policy_version"`
+	Township      string `json:"township,omitempty"`
 	// County names the county (or counties) of the roll, as the loaded boundaries call it.
-	County string `json:"county"`
-	Masked        bool       `json:"masked"`
-	Rows          []RollRow  `json:"rows"`
-	Villages      []Subtotal `json:"villages"`
-	Townships     []Subtotal `json:"townships"`
-	Lines         int        `json:"lines"`
+	County    string     `json:"county"`
+	Masked    bool       `json:"masked"`
+	Rows      []RollRow  `json:"rows"`
+	Villages  []Subtotal `json:"villages"`
+	Townships []Subtotal `json:"townships"`
+	Lines     int        `json:"lines"`
 	// Total is the sum of the lines; OwnerTotal is what the roll pays to owners, RetainedTotal
 	// what the county keeps (Total = OwnerTotal + RetainedTotal).
 	Total         policy.Fen `json:"total_yuan"`
