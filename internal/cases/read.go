@@ -385,3 +385,14 @@ func Reserve(ctx context.Context, db Querier) ([]Held, policy.Fen, string, error
 
 // MayUnmask reports whether who may read owners' names in clear (finance).
 func MayUnmask(who Who) bool { return who.has(auth.Finance) }
+
+// Find returns the id of the case a person names: its number (WY-SM-2026-0001) or its id.
+func Find(ctx context.Context, db Querier, ref string) (int64, error) {
+	ref = strings.TrimSpace(ref)
+	var id int64
+	err := db.QueryRow(ctx, `SELECT id FROM buyout_case WHERE number = upper($1) OR id::text = $1`, ref).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return 0, apperr.New(apperr.NotFound, "there is no case %q: give its number (e.g. WY-SM-2026-0001) or id; `ecocomp cases list` shows them", ref)
+	}
+	return id, err
+}

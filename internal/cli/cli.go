@@ -57,6 +57,8 @@ Commands:
                                 API tokens for scripts, QGIS and GDAL (shown once, stored hashed)
   audit verify | export --from DATE --to DATE [--format csv|jsonl]
                                 check the audit trail's hash chain; export it for the archive
+  cases list [--status S] [--mode M] [--township T] [--parcel CODE] | cases show NUMBER
+                                buyout cases (owners masked unless --unmask, which is audited)
   pii keygen [-o FILE] | pii rotate
                                 the key of owners' encrypted personal data (docs/pii-keys.md)
 
@@ -118,6 +120,8 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return a.audit(ctx, args[1:])
 	case "pii":
 		return a.pii(ctx, args[1:])
+	case "cases":
+		return a.casesCmd(ctx, args[1:])
 	}
 	return usagef("unknown command %q; run `ecocomp help` for the list", args[0])
 }
