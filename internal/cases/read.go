@@ -396,3 +396,25 @@ func Find(ctx context.Context, db Querier, ref string) (int64, error) {
 	}
 	return id, err
 }
+
+// ReserveGeoJSON writes the reserve's current parcels as a GeoJSON FeatureCollection (EPSG:4490
+// longitude/latitude, RFC 7946), each with its code, area, cost and origin case: the map's
+// layer of forest the county holds.
+func ReserveGeoJSON(ctx context.Context, db Querier) ([]byte, error) {
+	pol, err := casePolicy(ctx, db, Today())
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	err = db.QueryRow(ctx, `SELECT json_build_object('type', 'FeatureCollection', 'holder', $1::text, 'features', coalesce(json_agg(json_build_object(
+			'type', 'Feature', 'id', p.code, 'geometry', ST_AsGeoJSON(p.geom, 7)::json,
+			'properties', json_build_object('code', p.code, 'mian_ji', p.mian_ji, 'area_mu', round(p.mian_ji * 15, 2),
+				'case', b.number, 'case_id', b.id, 'mode', b.mode, 'cost_yuan', round(cp.share_fen / 100.0, 2))) ORDER BY p.code), '[]'))
+		FROM parcel p JOIN owner o ON o.id = p.owner_id AND o.kind = 'state' AND o.name = $1
+		JOIN LATERAL (SELECT cp.* FROM case_parcel cp JOIN buyout_case b2 ON b2.id = cp.case_id
+			WHERE cp.code = p.code AND cp.role = 'offered' AND b2.status IN ('transferred', 'closed') AND b2.mode IN ('buyout', 'exchange')
+			ORDER BY b2.transferred_on DESC LIMIT 1) cp ON true
+		JOIN buyout_case b ON b.id = cp.case_id
+		WHERE p.valid_to IS NULL`, pol.Cases.Reserve.Name).Scan(&out)
+	return out, err
+}

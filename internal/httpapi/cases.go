@@ -193,8 +193,23 @@ func (s *Server) resolveObjection(w http.ResponseWriter, r *http.Request) error 
 
 // reserve lists the forest the county's reserve holds.
 func (s *Server) reserve(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r.URL.Query()); err != nil {
+	q := r.URL.Query()
+	if err := onlyParams(q, "format"); err != nil {
 		return err
+	}
+	switch format, _, err := single(q, "format"); {
+	case err != nil:
+		return err
+	case format == "geojson":
+		b, err := cases.ReserveGeoJSON(r.Context(), s.pool)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/geo+json")
+		_, _ = w.Write(b)
+		return nil
+	case format != "" && format != "json":
+		return apperr.BadParam("format", "%q is not offered; use json or geojson (the map layer)", format)
 	}
 	list, cost, holder, err := cases.Reserve(r.Context(), s.pool)
 	if err != nil {

@@ -260,6 +260,20 @@ func TestBuyoutCaseEndToEnd(t *testing.T) {
 		!strings.Contains(string(body), `"cost_yuan":50000.00`) {
 		t.Errorf("the reserve holds %s; want both parcels from %s at 50000.00 元 each, 100000.00 in all", body, c.Number)
 	}
+	resp, body = send(t, "GET", cc.ts.URL+"/api/v1/reserve?format=geojson", "", nil)
+	var layer struct {
+		Type     string `json:"type"`
+		Features []struct {
+			ID       string `json:"id"`
+			Geometry struct {
+				Type string `json:"type"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(body, &layer); err != nil || resp.Header.Get("Content-Type") != "application/geo+json" || len(layer.Features) != 2 ||
+		layer.Features[0].ID != a || layer.Features[0].Geometry.Type != "MultiPolygon" {
+		t.Errorf("the reserve's map layer: %s %s; want the two parcels as GeoJSON", resp.Header.Get("Content-Type"), body)
+	}
 	resp, body = send(t, "GET", cc.ts.URL+"/api/v1/parcels/"+a+"/eligibility", "", nil)
 	el = eligibilityAnswer{}
 	_ = json.Unmarshal(body, &el)
@@ -437,4 +451,31 @@ func fire(n int, fn func(i int) int) map[int]int {
 	close(start)
 	wg.Wait()
 	return counts
+}
+
+// TestSigningBeyondTheBudget: the shipped policy's yearly budget is 5,000,000.00 元. A case
+// officer signing a 6,000,000.00 元 buyout is refused (403) with the figures; an administrator
+// may sign it, and the contract says it is over budget.
+func TestSigningBeyondTheBudget(t *testing.T) {
+	cc := newCaseCounty(t)
+	c := cc.must(t, 201, "POST", "/api/v1/cases", cc.officer, map[string]any{"mode": "buyout", "parcels": []string{gridCode(1, 1)}})
+	c = cc.toSigned(t, c, map[string]any{"contract_number": "HT-small", "price_yuan": "10.00"})
+	if c.Contract.OverBudget {
+		t.Errorf("a 10.00 元 contract is marked over budget")
+	}
+	big := cc.must(t, 201, "POST", "/api/v1/cases", cc.officer, map[string]any{"mode": "buyout", "parcels": []string{gridCode(1, 2)}})
+	p := fmt.Sprintf("/api/v1/cases/%d/transitions", big.ID)
+	big = cc.must(t, 200, "POST", p, cc.officer, map[string]any{"to": "verified", "version": big.Version,
+		"field_check": map[string]any{"by": "王五", "boundaries_confirmed": true, "rights_confirmed": true}})
+	big = cc.must(t, 200, "POST", p, cc.officer, map[string]any{"to": "appraised", "version": big.Version,
+		"appraised_yuan": "6000000.00", "appraiser": "评估公司", "report": "R"})
+	big = cc.must(t, 200, "POST", p, cc.officer, map[string]any{"to": "noticed", "version": big.Version, "notice_start": day(-7)})
+	sign := map[string]any{"to": "signed", "version": big.Version, "contract_number": "HT-big", "price_yuan": "6000000.00"}
+	if status, _, body := cc.do(t, "POST", p, cc.officer, sign); status != 403 || !strings.Contains(body, "6000010.00") || !strings.Contains(body, "budget of 5000000.00") {
+		t.Errorf("a case officer signing beyond the budget: %d %s; want 403 with the committed sum and the budget", status, body)
+	}
+	big = cc.must(t, 200, "POST", p, cc.admin, sign)
+	if big.Contract == nil || !big.Contract.OverBudget {
+		t.Errorf("an administrator's signature beyond the budget: %+v; want the contract marked over budget", big.Contract)
+	}
 }
