@@ -89,6 +89,13 @@ var routeRules = map[string]rule{
 	"GET /api/v1/reserve":                                 read,
 }
 
+// basicPath reports whether HTTP Basic is accepted on path: the routes GIS clients read (QGIS's
+// OGC API and vector tile connections, GDAL), which can send a user name and password (or an
+// API token as the password) but not a session cookie.
+func basicPath(path string) bool {
+	return strings.HasPrefix(path, "/ogc") || strings.HasPrefix(path, "/tiles/")
+}
+
 // mayUnmask reports whether p may see owners' personal data in clear.
 func mayUnmask(p auth.Principal) bool { return p.Has(auth.Finance) }
 
@@ -105,7 +112,7 @@ func principalOf(r *http.Request) auth.Principal {
 const sessionCookie = "ecocomp_session"
 
 // authenticate finds who makes the request — the break-glass token, an API token, HTTP Basic
-// (on /ogc), a session cookie, or nobody — and puts the principal, and the actor and request
+// (on /ogc and /tiles), a session cookie, or nobody — and puts the principal, and the actor and request
 // for audit rows, in the request's context. Credentials that are present but wrong answer 401.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -143,8 +150,8 @@ func (s *Server) identify(ctx context.Context, w http.ResponseWriter, r *http.Re
 		return p, err
 	}
 	if name, pw, ok := r.BasicAuth(); ok && authz != "" {
-		if !strings.HasPrefix(r.URL.Path, "/ogc") {
-			return auth.Principal{}, apperr.New(apperr.Unauthorized, "HTTP Basic is accepted on /ogc only; elsewhere sign in or send Authorization: Bearer <API token>")
+		if !basicPath(r.URL.Path) {
+			return auth.Principal{}, apperr.New(apperr.Unauthorized, "HTTP Basic is accepted on /ogc and /tiles only (for GIS clients); elsewhere sign in or send Authorization: Bearer <API token>")
 		}
 		p, err := s.auth.Basic(ctx, name, pw)
 		if err != nil {
@@ -186,7 +193,7 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 					return
 				}
 			}
-			if apperr.CodeOf(err) == apperr.Unauthorized && s.cfg.RequireSignIn && strings.HasPrefix(r.URL.Path, "/ogc") {
+			if apperr.CodeOf(err) == apperr.Unauthorized && s.cfg.RequireSignIn && basicPath(r.URL.Path) {
 				w.Header().Set("WWW-Authenticate", `Basic realm="ecocomp", charset="UTF-8"`)
 			}
 			s.fail(w, r, err)
