@@ -11,11 +11,13 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/ecocomp
 
-# Installs PostGIS when missing (as root on Debian/Ubuntu), starts the project-local cluster
+# Checks first that the listen address is free (a second `make demo` stops there, before it
+# touches the database of the first). Installs PostGIS when missing (as root on Debian/Ubuntu), starts the project-local cluster
 # unless DATABASE_URL is set, migrates, loads the demo county (generating a demonstration key
 # for owners' personal data in .devdb/pii.key) and the shipped 2026 policy, computes eligibility
 # and subsidies, creates one demonstration user per role (printed) and serves the map.
 demo: build
+	@./$(BIN) serve --check
 	@sh .ci/ensure-postgis
 	@if [ -z "$$DATABASE_URL" ]; then ./$(BIN) devdb start >/dev/null; fi
 	./$(BIN) migrate

@@ -13,12 +13,16 @@ import (
 func (a *App) serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", a.Cfg.Addr, "listen address host:port (default from ECOCOMP_ADDR)")
-	if err := a.parseFlags(fs, args, "serve [--addr host:port]"); err != nil {
+	check := fs.Bool("check", false, "only check that the address is free, then exit (make demo does, before its work)")
+	if err := a.parseFlags(fs, args, "serve [--addr host:port] [--check]"); err != nil {
 		return ignoreHelp(err)
 	}
 	a.Cfg.Addr = *addr
 	if err := a.Cfg.Validate(); err != nil {
 		return err
+	}
+	if *check {
+		return httpapi.CheckListen(a.Cfg.Addr)
 	}
 	pool, err := a.openMigratedWith(ctx, postgis.OpenForServing)
 	if err != nil {

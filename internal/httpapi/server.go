@@ -211,9 +211,9 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 // before it cancels them (they roll back and are queued again). ready, when not nil, receives the
 // bound address once the listener is up.
 func Serve(ctx context.Context, s *Server, addr string, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s (%v): set ECOCOMP_ADDR to a free host:port", addr, err)
+		return err
 	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	if ready != nil {
