@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"path"
 	"strings"
@@ -90,4 +91,31 @@ func sniffReader(name string, r io.Reader) error {
 		return reject("file", "cannot read %s (%v)", name, err)
 	}
 	return sniff(name, head[:n])
+}
+
+// sniffFile checks the content of the dataset at rel (and, for a Shapefile, of its index and
+// table) against its extension.
+func sniffFile(files fileSet, rel string) error {
+	check := []string{rel}
+	if strings.EqualFold(path.Ext(rel), ".shp") {
+		stem := strings.TrimSuffix(rel, path.Ext(rel))
+		for _, n := range files.names() {
+			ext := strings.ToLower(path.Ext(n))
+			if (ext == ".shx" || ext == ".dbf") && strings.EqualFold(strings.TrimSuffix(n, path.Ext(n)), stem) {
+				check = append(check, n)
+			}
+		}
+	}
+	for _, n := range check {
+		rc, err := files.open(n)
+		if err != nil {
+			return reject("file", "cannot read %s (%v)", path.Base(n), errors.Unwrap(err))
+		}
+		err = sniffReader(path.Base(n), rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
