@@ -74,6 +74,7 @@ func footprint(t *testing.T, pool *pgxpool.Pool, x, y int) orb.MultiPolygon {
 //     management activities it needs (zone functions) → conditional, not forbidden.
 //   - monitoring station footprint 100 m × 100 m = 15 亩 inside one zone each time.
 func TestRegimesCiteTheirArticles(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadZones(t, pool)
 	pol, err := policy.Parse(policyseeds.Embedded2026())
@@ -128,6 +129,7 @@ func TestRegimesCiteTheirArticles(t *testing.T) {
 // The wetland activities the measures list are in the activity vocabulary, and every rule of
 // every zone kind names an article (第…条) or, where none is checked, says so in a note.
 func TestWetlandActivitiesDeclaredAndEveryRuleCites(t *testing.T) {
+	t.Parallel()
 	pol, err := policy.Parse(policyseeds.Embedded2026())
 	if err != nil {
 		t.Fatalf("the shipped policy does not parse: %v", err)
