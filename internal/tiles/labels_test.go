@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,8 +15,9 @@ import (
 )
 
 // A county of 4 km × 3 km in the plane of EPSG:4548 (metres): a U-shaped township 丙乡 whose
-// centroid falls in the gap between its arms, one village in its left arm, a reserve of one
-// zone, and 4 parcels of 100 m in the left arm.
+// centroid falls in the gap between its arms, one village in its left arm, a reserve of two
+// sites (one of two zones in the right arm, one in the base), and 4 parcels of 100 m in the left
+// arm.
 const labelFixture = `
 INSERT INTO admin_unit (code, level, name, geom) VALUES
   ('361130', 'county', '测试县', ST_Multi(ST_Transform(ST_MakeEnvelope(583000, 3237000, 587000, 3240000, 4548), 4490)));
@@ -27,8 +29,14 @@ INSERT INTO admin_unit (code, level, name, parent_code, geom) VALUES
 INSERT INTO admin_unit (code, level, name, parent_code, geom) VALUES
   ('361130100001', 'village', '甲村', '361130100', ST_Multi(ST_Transform(ST_MakeEnvelope(583000, 3238000, 583800, 3240000, 4548), 4490)));
 INSERT INTO protected_area (name, area_kind) VALUES ('测试保护区', 'nature_reserve');
-INSERT INTO zone (area_id, area_kind, zone_kind, name, geom)
-  SELECT id, 'nature_reserve', 'core', '测试核心区', ST_Multi(ST_Transform(ST_MakeEnvelope(586300, 3238000, 586900, 3239900, 4548), 4490))
+INSERT INTO zone (area_id, area_kind, zone_kind, site, name, geom)
+  SELECT id, 'nature_reserve', 'core', '东片区', '测试核心区', ST_Multi(ST_Transform(ST_MakeEnvelope(586300, 3238000, 586900, 3239900, 4548), 4490))
+  FROM protected_area
+  UNION ALL
+  SELECT id, 'nature_reserve', 'buffer', '东片区', '测试缓冲区', ST_Multi(ST_Transform(ST_MakeEnvelope(586300, 3237700, 586900, 3238000, 4548), 4490))
+  FROM protected_area
+  UNION ALL
+  SELECT id, 'nature_reserve', 'core', '西片区', '测试核心区', ST_Multi(ST_Transform(ST_MakeEnvelope(583100, 3237100, 583700, 3237500, 4548), 4490))
   FROM protected_area;
 INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, geom, valid_from)
 SELECT '361130100001' || '0012' || lpad(k::text, 5, '0'), '361130', '100', '001', '0012', lpad(k::text, 5, '0'), 15.0,
@@ -36,7 +44,7 @@ SELECT '361130100001' || '0012' || lpad(k::text, 5, '0'), '361130', '100', '001'
 FROM generate_series(1, 4) k;`
 
 type label struct {
-	kind, name, code string
+	kind, name, code, site string
 	at               orb.Point // lon, lat
 	inside           bool      // in the tile proper, not its buffer: where MapLibre draws it
 }
@@ -56,7 +64,7 @@ func labelsIn(t *testing.T, svc *tiles.Service, z, x, y int) []label {
 		lon := minLon + (maxLon-minLon)*px/tiles.Extent
 		my := mercY(maxLat) - (mercY(maxLat)-mercY(minLat))*py/tiles.Extent
 		lat := (2*math.Atan(math.Exp(my)) - math.Pi/2) * 180 / math.Pi
-		out = append(out, label{kind: f.props["kind"], name: f.props["name"], code: f.props["code"],
+		out = append(out, label{kind: f.props["kind"], name: f.props["name"], code: f.props["code"], site: f.props["site"],
 			at: orb.Point{lon, lat}, inside: px >= 0 && px < tiles.Extent && py >= 0 && py < tiles.Extent})
 	}
 	return out
@@ -204,9 +212,9 @@ func within(t *testing.T, pool *pgxpool.Pool, p orb.Point, sql string) bool {
 	return ok
 }
 
-// TestLabels: each township, village and protected area is labelled once, at a point inside it
-// (the U-shaped township's centroid is not), however many tiles it crosses; villages appear from
-// zoom 11 and parcel numbers (林班-小班 without leading zeros) from zoom 15.
+// TestLabels: each township, village and protected-area site is labelled once, at a point inside
+// it (the U-shaped township's centroid is not), however many tiles it crosses; villages appear
+// from zoom 11 and parcel numbers (林班-小班 without leading zeros) from zoom 15.
 func TestLabels(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.New(t)
@@ -222,7 +230,7 @@ func TestLabels(t *testing.T) {
 	count := func(ls []label) map[string]int {
 		m := map[string]int{}
 		for _, l := range ls {
-			m[l.kind+" "+l.name]++
+			m[strings.TrimSpace(l.kind+" "+l.name+" "+l.site)]++
 		}
 		return m
 	}
@@ -230,9 +238,9 @@ func TestLabels(t *testing.T) {
 		z    int
 		want map[string]int
 	}{
-		{10, map[string]int{"township 丙乡": 1, "protected_area 测试保护区": 1}},
-		{13, map[string]int{"township 丙乡": 1, "village 甲村": 1, "protected_area 测试保护区": 1}},
-		{15, map[string]int{"township 丙乡": 1, "village 甲村": 1, "protected_area 测试保护区": 1,
+		{10, map[string]int{"township 丙乡": 1, "protected_area 测试保护区 东片区": 1, "protected_area 测试保护区 西片区": 1}},
+		{13, map[string]int{"township 丙乡": 1, "village 甲村": 1, "protected_area 测试保护区 东片区": 1, "protected_area 测试保护区 西片区": 1}},
+		{15, map[string]int{"township 丙乡": 1, "village 甲村": 1, "protected_area 测试保护区 东片区": 1, "protected_area 测试保护区 西片区": 1,
 			"parcel 12-1": 1, "parcel 12-2": 1, "parcel 12-3": 1, "parcel 12-4": 1}},
 	} {
 		ls := labelsAround(t, svc, c.z)
@@ -251,7 +259,7 @@ func TestLabels(t *testing.T) {
 			case "township", "village":
 				in = `SELECT geom FROM admin_unit WHERE code = '` + l.code + `'`
 			case "protected_area":
-				in = `SELECT ST_Union(geom) FROM zone`
+				in = `SELECT ST_Union(geom) FROM zone WHERE site = '` + l.site + `'`
 			case "parcel":
 				in = `SELECT geom FROM parcel WHERE code = '` + l.code + `'`
 			}

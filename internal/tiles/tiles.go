@@ -67,22 +67,26 @@ var Layers = map[string]*Layer{
 			WHERE p.valid_to IS NULL AND p.geom && %[1]s`},
 	// One point per name, where the map writes it: the centre of the largest circle inside the
 	// unit (its pole of inaccessibility), computed from the whole outline so every tile agrees.
-	// Labelled polygons would be labelled once per tile they cross. Villages from zoom 11,
-	// parcels (林班-小班, leading zeros dropped) from zoom 15; $1 is the zoom.
+	// Labelled polygons would be labelled once per tile they cross. A protected area is labelled
+	// on each of its sites (片区); villages from zoom 11; parcels (林班-小班, leading zeros
+	// dropped) from zoom 15. $1 is the zoom.
 	"labels": {Name: "labels", Description: "Label points: township, village and protected-area names; parcel numbers from zoom 15", MinZoom: 5, MaxZoom: 18,
-		Fields: map[string]string{"kind": "township, village, protected_area or parcel", "name": "the text: a name, or 林班-小班 for a parcel", "code": "the unit's, area's or parcel's code (protected areas: their id)"},
-		from: `SELECT code::bigint AS fid, 'township' AS kind, name, code, (ST_MaximumInscribedCircle(geom)).center AS geom
+		Fields: map[string]string{"kind": "township, village, protected_area or parcel", "name": "the text: a name, or 林班-小班 for a parcel",
+			"code": "the unit's or parcel's code, the protected area's id", "site": "the protected area's site (片区), else empty"},
+		from: `SELECT code::bigint AS fid, 'township' AS kind, name, code, '' AS site, (ST_MaximumInscribedCircle(geom)).center AS geom
 			FROM admin_unit WHERE level = 'township' AND geom && %[1]s
 		UNION ALL
-		SELECT code::bigint, 'village', name, code, (ST_MaximumInscribedCircle(geom)).center
+		SELECT code::bigint, 'village', name, code, '', (ST_MaximumInscribedCircle(geom)).center
 			FROM admin_unit WHERE level = 'village' AND $1::int >= 11 AND geom && %[1]s
 		UNION ALL
-		SELECT a.id + 2000000000000000, 'protected_area', a.name, a.id::text, (ST_MaximumInscribedCircle(z.geom)).center FROM protected_area a
-			JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM zone WHERE area_id = a.id) z ON true WHERE z.geom && %[1]s
+		SELECT s.fid, 'protected_area', a.name, a.id::text, s.site, (ST_MaximumInscribedCircle(s.geom)).center
+			FROM (SELECT area_id, site, min(id) + 2000000000000000 AS fid, ST_Union(geom) AS geom FROM zone
+				WHERE (area_id, site) IN (SELECT area_id, site FROM zone WHERE geom && %[1]s) GROUP BY area_id, site) s
+			JOIN protected_area a ON a.id = s.area_id
 		UNION ALL
 		SELECT p.id + 1000000000000000, 'parcel',
 			coalesce(nullif(ltrim(p.lin_ban, '0'), ''), '0') || '-' || coalesce(nullif(ltrim(p.xiao_ban, '0'), ''), '0'),
-			p.code, (ST_MaximumInscribedCircle(p.geom)).center
+			p.code, '', (ST_MaximumInscribedCircle(p.geom)).center
 			FROM parcel p WHERE p.valid_to IS NULL AND $1::int >= 15 AND p.geom && %[1]s`},
 }
 
