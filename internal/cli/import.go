@@ -67,7 +67,7 @@ func (a *App) importFile(ctx context.Context, kind string, args []string) error 
 	if err != nil {
 		return ignoreHelp(err)
 	}
-	opt := ingest.Options{SRID: *srid, Layer: *layer, DryRun: *dryRun, MaxFeatures: a.Cfg.ImportMaxFeatures}
+	opt := ingest.Options{SRID: *srid, Layer: *layer, DryRun: *dryRun, MaxFeatures: a.Cfg.ImportMaxFeatures, Log: a.logger()}
 	if *srid < 0 {
 		return usagef("import %s: --srid must be an EPSG code such as 4548", kind)
 	}

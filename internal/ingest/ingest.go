@@ -8,8 +8,10 @@
 // current versions) run on parallel workers, which temporary tables would not allow. The overlap
 // check runs beside them on a second connection, in a transaction of its own that is always
 // rolled back, on a copy of the staged geometries; the merge goes ahead meanwhile and an overlap
-// rolls it back. An edge cover (coverage.go) spares it the relates of parcels that share every
-// boundary vertex for vertex with their neighbours.
+// rolls it back (overlaps.go says how the pieces run together). An edge cover (coverage.go)
+// spares it the relates of parcels that share every boundary vertex for vertex with their
+// neighbours. Every statement is a file in sql/, named for what it does and documented there
+// (statements.go); with ECOCOMP_LOG_LEVEL=debug each is logged by name as it runs.
 //
 // Documented outcomes, which the tests hold the package to:
 //
@@ -46,6 +48,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -118,6 +121,9 @@ type Options struct {
 
 	// Progress, when set, receives short lines about the steps ("reading …").
 	Progress func(step string)
+	// Log, when set, receives every SQL statement of the import at debug level, by its name in
+	// sql/, with the rows it touched and how long it took.
+	Log *slog.Logger
 	// Backend, when set, receives the PostgreSQL backend pid of the import's connection (a job
 	// whose backend is gone was interrupted).
 	Backend func(pid uint32)
@@ -143,6 +149,13 @@ func tooManyFeatures(file string, n, limit int) error {
 	return reject("features", "%s holds %d features, more than the %d an import takes (ECOCOMP_IMPORT_MAX_FEATURES); split it, e.g. by township, and import the parts", file, n, limit)
 }
 
+func (o *Options) logger() *slog.Logger {
+	if o.Log != nil {
+		return o.Log
+	}
+	return discard
+}
+
 func (o *Options) progress(format string, args ...any) {
 	if o.Progress != nil {
 		o.Progress(fmt.Sprintf(format, args...))
@@ -161,6 +174,7 @@ type run struct {
 	tol  Tolerances
 	rep  *Report
 	src  *source
+	log  *slog.Logger
 	// current is the code scheme parcels are stored in (the one no dictionary code maps away from).
 	current string
 	// schema holds the staging tables (quoted).
@@ -178,7 +192,7 @@ func begin(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report) (*
 	if err != nil {
 		return nil, err
 	}
-	r := &run{pool: pool, conn: conn, opt: opt, tol: opt.Tolerances.withDefaults(), rep: rep}
+	r := &run{pool: pool, conn: conn, opt: opt, tol: opt.Tolerances.withDefaults(), rep: rep, log: opt.logger()}
 	pid := conn.PgConn().PID()
 	if opt.Backend != nil {
 		opt.Backend(pid)
@@ -187,7 +201,7 @@ func begin(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report) (*
 		r.close()
 		return nil, err
 	}
-	if _, err := r.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockKey)); err != nil {
+	if err := r.exec(ctx, sqlStmt("import_lock", nil), int64(lockKey)); err != nil {
 		r.close()
 		return nil, err
 	}
@@ -199,15 +213,12 @@ func begin(ctx context.Context, pool *pgxpool.Pool, opt Options, rep *Report) (*
 			return nil, err
 		}
 	}
-	// The staging tables live in a schema of their own, created in the import's transaction:
-	// a rolled-back or killed import takes them along, and (unlike temporary tables) parallel
-	// workers can read them.
 	r.schema = pgx.Identifier{fmt.Sprintf("ecocomp_import_%d", pid)}.Sanitize()
-	if _, err := r.tx.Exec(ctx, `CREATE SCHEMA `+r.schema); err != nil {
+	if err := r.exec(ctx, sqlStmt("staging_schema", r.schema)); err != nil {
 		r.close()
 		return nil, err
 	}
-	if _, err := r.tx.Exec(ctx, `SELECT set_config('search_path', $1 || ', ' || current_setting('search_path'), true)`, r.schema); err != nil {
+	if err := r.exec(ctx, sqlStmt("search_path", nil), r.schema); err != nil {
 		r.close()
 		return nil, err
 	}
@@ -242,7 +253,7 @@ func closeConn(conn *pgx.Conn) {
 
 // commit drops the staging schema, runs the Commit hook and commits the import.
 func (r *run) commit(ctx context.Context) error {
-	if _, err := r.tx.Exec(ctx, `DROP SCHEMA `+r.schema+` CASCADE`); err != nil {
+	if err := r.exec(ctx, sqlStmt("drop_staging_schema", r.schema)); err != nil {
 		return err
 	}
 	if r.done != nil {
@@ -271,8 +282,12 @@ func (r *run) close() {
 	closeConn(r.conn)
 }
 
-func (r *run) exec(ctx context.Context, sql string, args ...any) error {
-	_, err := r.tx.Exec(ctx, sql, args...)
+// db is the import's transaction, for statements.
+func (r *run) db() db { return db{q: r.tx, log: r.log} }
+
+// exec runs a statement in the import's transaction.
+func (r *run) exec(ctx context.Context, st stmt, args ...any) error {
+	_, err := r.db().exec(ctx, st, args...)
 	return err
 }
 

@@ -116,7 +116,7 @@ func (r *run) screenExtra(ctx context.Context, p *fieldPlan) error {
 	for i := range names {
 		dest = append(dest, &counts[i], &firsts[i])
 	}
-	if err := r.tx.QueryRow(ctx, `SELECT `+strings.Join(exprs, ", ")+` FROM ingest_stage s`).Scan(dest...); err != nil {
+	if err := r.db().scan(ctx, sqlStmt("extra_screen", exprs), nil, dest...); err != nil {
 		return err
 	}
 	withheld := map[string]bool{}

@@ -11,8 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -112,12 +112,10 @@ func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 		types[f.name] = pgType(f.typ)
 	}
 	var cols []stageCol
-	ddl := []string{"_row integer NOT NULL"}
-	list := []string{"_row"}
+	var staged []column // the staging table's columns after _row: the fields and _geom
 	for _, n := range names {
 		if n == "_geom" {
-			ddl = append(ddl, "_geom text")
-			list = append(list, "_geom")
+			staged = append(staged, column{Name: "_geom", Type: "text"})
 			continue
 		}
 		if n == "_row" {
@@ -127,12 +125,10 @@ func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 		if t == "" {
 			t = "text"
 		}
-		id := pgx.Identifier{n}.Sanitize()
-		ddl = append(ddl, id+" "+t)
-		list = append(list, id)
+		staged = append(staged, column{Name: n, Type: t})
 		cols = append(cols, stageCol{name: n, typ: t})
 	}
-	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_stage (`+strings.Join(ddl, ", ")+`)`); err != nil {
+	if err := r.exec(ctx, sqlStmt("stage_table", staged)); err != nil {
 		return failed(err)
 	}
 
@@ -186,7 +182,9 @@ func (r *run) stage(ctx context.Context) ([]stageCol, int, error) {
 		}
 		pw.Close()
 	}()
-	_, err = r.conn.PgConn().CopyFrom(ctx, pr, `COPY ingest_stage (`+strings.Join(list, ", ")+`) FROM STDIN`)
+	copyIn, start := sqlStmt("stage_copy", staged), time.Now()
+	tag, err := r.conn.PgConn().CopyFrom(ctx, pr, copyIn.text)
+	r.db().logged(ctx, copyIn, start, tag.RowsAffected(), err)
 	pr.CloseWithError(errors.New("staging stopped"))
 	n := <-rows
 	if overCap != nil {

@@ -135,7 +135,7 @@ func importZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Optio
 		rep.reject("fields", fmt.Sprintf("the file has no field %s (its fields: %s); name the zone field with --zone-field", opt.ZoneField, strings.Join(names, ", ")))
 		return nil
 	}
-	site := "''"
+	zsrc := zoneSrc{ZoneField: zf.name, Cols: []string{"row", "value", "site", "key", "county", "kind"}}
 	rep.Fields = map[string]string{zf.name: "zone_kind"}
 	if opt.SiteField != "" {
 		sf, ok := find(opt.SiteField)
@@ -143,16 +143,17 @@ func importZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Optio
 			rep.reject("fields", fmt.Sprintf("the file has no field %s (its fields: %s)", opt.SiteField, strings.Join(names, ", ")))
 			return nil
 		}
-		site = "coalesce(NULLIF(btrim(s." + pgx.Identifier{sf.name}.Sanitize() + "::text), ''), '')"
+		zsrc.SiteField = sf.name
 		rep.Fields[sf.name] = "site"
 	}
 	opt.progress("validating %d rows", n)
-	if err := r.exec(ctx, issueDDL); err != nil {
+	if err := r.exec(ctx, sqlStmt("issue_table", nil)); err != nil {
 		return err
 	}
-	value := "NULLIF(btrim(s." + pgx.Identifier{zf.name}.Sanitize() + "::text), '')"
-	attrs := `s._row AS row, ` + value + ` AS value, ` + site + ` AS site, coalesce(` + value + `, '?') AS key, '*'::text AS county, NULL::text AS kind`
-	if err := r.createSrc(ctx, "ingest_stage", attrs, []string{"row", "value", "site", "key", "county", "kind"}); err != nil {
+	if err := r.createSrc(ctx, func(safe bool) stmt {
+		zsrc.Safe = safe
+		return sqlStmt("zone_src", zsrc)
+	}); err != nil {
 		return err
 	}
 	labels, err := r.resolveZoneKinds(ctx)
@@ -165,9 +166,7 @@ func importZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Optio
 	if err := r.checkPlacement(ctx, nil); err != nil {
 		return err
 	}
-	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message, area_m2)
-SELECT row, key, 'warning', 'sliver', format('the polygon has %s m² (planar), under the minimum area of %s m²', round(a::numeric, 1), $1::numeric), a
-FROM (SELECT row, key, ST_Area(ST_Transform(g, 4548)) AS a FROM ingest_src WHERE g IS NOT NULL) x WHERE a < $1`, r.tol.SliverM2); err != nil {
+	if err := r.exec(ctx, sqlStmt("zone_slivers", nil), r.tol.SliverM2); err != nil {
 		return err
 	}
 	overlaps, err := r.startOverlaps(ctx, "a.kind IS NOT DISTINCT FROM b.kind AND a.site = b.site", "kind", "site")
@@ -228,7 +227,7 @@ func (r *run) resolveZoneKinds(ctx context.Context) (map[string]string, error) {
 		byValue[strings.ToLower(v)] = k
 	}
 	var values []string
-	if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT value), '{}') FROM ingest_src WHERE value IS NOT NULL`).Scan(&values); err != nil {
+	if err := r.db().scan(ctx, sqlStmt("zone_values", nil), nil, &values); err != nil {
 		return nil, err
 	}
 	var from, to, unknown []string
@@ -239,13 +238,10 @@ func (r *run) resolveZoneKinds(ctx context.Context) (map[string]string, error) {
 			unknown = append(unknown, v)
 		}
 	}
-	if err := r.exec(ctx, `UPDATE ingest_src s SET kind = x.kind FROM unnest($1::text[], $2::text[]) AS x(value, kind) WHERE s.value = x.value`, from, to); err != nil {
+	if err := r.exec(ctx, sqlStmt("zone_kinds_set", nil), from, to); err != nil {
 		return nil, err
 	}
-	if err := r.exec(ctx, `INSERT INTO ingest_issue (row, key, severity, check_id, message)
-SELECT row, key, 'error', 'zone_kind', CASE WHEN value IS NULL THEN format('%s is empty', $1::text)
-	ELSE format('%s %s is not a zone kind of a %s (%s); map it with --value-map %s=KIND', $1::text, quote_literal(value), $2::text, $3::text, value) END
-FROM ingest_src WHERE value IS NULL OR value = ANY($4)`, r.opt.ZoneField, r.opt.AreaKind, strings.Join(names, ", "), unknown); err != nil {
+	if err := r.exec(ctx, sqlStmt("zone_kind_issues", nil), r.opt.ZoneField, r.opt.AreaKind, strings.Join(names, ", "), unknown); err != nil {
 		return nil, err
 	}
 	return labels, nil
@@ -258,7 +254,8 @@ func (r *run) mergeZones(ctx context.Context, labels map[string]string) ([]int64
 	var areaKind string
 	var areaDemo bool
 	var areaLevel string
-	err := r.tx.QueryRow(ctx, `SELECT id, area_kind, demo, level FROM protected_area WHERE name = $1`, r.opt.Area).Scan(&areaID, &areaKind, &areaDemo, &areaLevel)
+	d := r.db()
+	err := d.scan(ctx, sqlStmt("protected_area", nil), []any{r.opt.Area}, &areaID, &areaKind, &areaDemo, &areaLevel)
 	levelChanged := false
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -278,25 +275,12 @@ func (r *run) mergeZones(ctx context.Context, labels map[string]string) ([]int64
 		levelChanged = true
 		r.rep.note("the level of %s changes from %s to %s; the results of every parcel in its zones are recomputed", r.opt.Area, areaLevel, r.opt.AreaLevel)
 	}
-	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_zone AS
-SELECT x.*, z.id AS zone_id,
-	CASE WHEN z.id IS NULL THEN 'new'
-	     WHEN ST_NPoints(x.g) <> ST_NPoints(z.geom) THEN 'changed'
-	     WHEN ST_HausdorffDistance(x.g, z.geom) > $2 THEN 'changed'
-	     WHEN z.demo THEN 'changed'
-	     ELSE 'unchanged' END AS status
-FROM (SELECT site, kind, min(row) AS row, ST_Multi(ST_CollectionExtract(ST_Union(g), 3))::geometry(MultiPolygon, 4490) AS g
-	FROM ingest_src GROUP BY site, kind) x
-LEFT JOIN zone z ON z.area_id = $1 AND z.site = x.site AND z.zone_kind = x.kind`, areaID, r.tol.SameGeometryDeg); err != nil {
+	if err := r.exec(ctx, sqlStmt("zone_match", nil), areaID, r.tol.SameGeometryDeg); err != nil {
 		return nil, nil, err
 	}
 	c := &r.rep.Counts
 	var deleted []int64
-	if err := r.tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'changed'),
-		count(*) FILTER (WHERE status = 'unchanged'),
-		(SELECT coalesce(array_agg(z.id ORDER BY z.id), '{}') FROM zone z WHERE z.area_id = $1
-			AND NOT EXISTS (SELECT 1 FROM ingest_zone x WHERE x.zone_id = z.id))
-		FROM ingest_zone`, areaID).Scan(&c.New, &c.Changed, &c.Unchanged, &deleted); err != nil {
+	if err := d.scan(ctx, sqlStmt("zone_match_counts", nil), []any{areaID}, &c.New, &c.Changed, &c.Unchanged, &deleted); err != nil {
 		return nil, nil, err
 	}
 	c.Deleted = len(deleted)
@@ -304,37 +288,32 @@ LEFT JOIN zone z ON z.area_id = $1 AND z.site = x.site AND z.zone_kind = x.kind`
 		return nil, nil, nil
 	}
 	var batch int64
-	if err := r.tx.QueryRow(ctx, `INSERT INTO import_batch (kind, source, started_at) VALUES ('import', $1, $2) RETURNING id`,
-		"zones "+r.rep.File, r.rep.StartedAt).Scan(&batch); err != nil {
+	if err := d.scan(ctx, sqlStmt("batch_start", nil), []any{"zones " + r.rep.File, r.rep.StartedAt}, &batch); err != nil {
 		return nil, nil, err
 	}
 	r.rep.Batch = batch
 	if areaID == 0 {
-		if err := r.tx.QueryRow(ctx, `INSERT INTO protected_area (name, area_kind, level) VALUES ($1, $2, coalesce(nullif($3, ''), 'national')) RETURNING id`,
-			r.opt.Area, r.opt.AreaKind, r.opt.AreaLevel).Scan(&areaID); err != nil {
+		if err := d.scan(ctx, sqlStmt("protected_area_new", nil), []any{r.opt.Area, r.opt.AreaKind, r.opt.AreaLevel}, &areaID); err != nil {
 			return nil, nil, explainErr(err)
 		}
 	}
 	var parcelIDs []int64
 	if levelChanged {
 		// Rates that depend on the level follow: every current parcel in the area is recomputed.
-		if err := r.exec(ctx, `UPDATE protected_area SET level = $2 WHERE id = $1`, areaID, r.opt.AreaLevel); err != nil {
+		if err := r.exec(ctx, sqlStmt("protected_area_level", nil), areaID, r.opt.AreaLevel); err != nil {
 			return nil, nil, explainErr(err)
 		}
-		if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.parcel_id), '{}') FROM parcel_zone_overlap o
-			JOIN zone z ON z.id = o.zone_id AND z.area_id = $1
-			JOIN parcel p ON p.id = o.parcel_id AND p.valid_to IS NULL`, areaID).Scan(&parcelIDs); err != nil {
+		if err := d.scan(ctx, sqlStmt("area_parcels", nil), []any{areaID}, &parcelIDs); err != nil {
 			return nil, nil, err
 		}
 	}
 	if len(deleted) > 0 && !levelChanged { // a level change already takes every parcel of the area
-		if err := r.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT o.parcel_id), '{}') FROM parcel_zone_overlap o
-			JOIN parcel p ON p.id = o.parcel_id AND p.valid_to IS NULL WHERE o.zone_id = ANY($1)`, deleted).Scan(&parcelIDs); err != nil {
+		if err := d.scan(ctx, sqlStmt("zone_parcels", nil), []any{deleted}, &parcelIDs); err != nil {
 			return nil, nil, err
 		}
 	}
 	if len(deleted) > 0 {
-		if err := r.exec(ctx, `DELETE FROM zone WHERE id = ANY($1)`, deleted); err != nil {
+		if err := r.exec(ctx, sqlStmt("zones_delete", nil), deleted); err != nil {
 			return nil, nil, explainErr(err)
 		}
 	}
@@ -342,19 +321,14 @@ LEFT JOIN zone z ON z.area_id = $1 AND z.site = x.site AND z.zone_kind = x.kind`
 	for k, l := range labels {
 		kinds, names = append(kinds, k), append(names, l)
 	}
-	if err := r.exec(ctx, `CREATE UNLOGGED TABLE ingest_zone_label AS SELECT * FROM unnest($1::text[], $2::text[]) AS l(kind, label)`, kinds, names); err != nil {
+	if err := r.exec(ctx, sqlStmt("zone_labels", nil), kinds, names); err != nil {
 		return nil, nil, err
 	}
-	if err := r.exec(ctx, `UPDATE zone z SET geom = x.g, name = x.site || l.label, demo = false
-FROM ingest_zone x JOIN ingest_zone_label l ON l.kind = x.kind WHERE z.id = x.zone_id AND x.status = 'changed'`); err != nil {
+	if err := r.exec(ctx, sqlStmt("zones_update", nil)); err != nil {
 		return nil, nil, explainErr(err)
 	}
 	var zoneIDs []int64
-	if err := r.tx.QueryRow(ctx, `WITH ins AS (INSERT INTO zone (area_id, area_kind, zone_kind, site, name, demo, geom)
-	SELECT $1, $2, x.kind, x.site, x.site || l.label, false, x.g FROM ingest_zone x JOIN ingest_zone_label l ON l.kind = x.kind
-	WHERE x.status = 'new' ORDER BY x.site, x.kind RETURNING id)
-SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM ins UNION ALL SELECT zone_id FROM ingest_zone WHERE status = 'changed') z`,
-		areaID, r.opt.AreaKind).Scan(&zoneIDs); err != nil {
+	if err := d.scan(ctx, sqlStmt("zones_insert", nil), []any{areaID, r.opt.AreaKind}, &zoneIDs); err != nil {
 		return nil, nil, explainErr(err)
 	}
 	sort.Slice(zoneIDs, func(i, j int) bool { return zoneIDs[i] < zoneIDs[j] })
@@ -363,7 +337,7 @@ SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM ins UNION ALL SELECT z
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := r.exec(ctx, `UPDATE import_batch SET status = 'done', finished_at = clock_timestamp(), report = $2 WHERE id = $1`, batch, report); err != nil {
+	if err := r.exec(ctx, sqlStmt("batch_done", nil), batch, report); err != nil {
 		return nil, nil, err
 	}
 	r.done = &audit.Entry{Action: "import", Entity: "zone", EntityID: fmt.Sprint(areaID),
@@ -372,9 +346,16 @@ SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM ins UNION ALL SELECT z
 	if c.New+c.Changed+c.Deleted > 0 || levelChanged {
 		notice, _ := json.Marshal(map[string]any{"entity": "zones", "action": "import", "area": r.opt.Area, "batch": batch,
 			"new": c.New, "changed": c.Changed, "deleted": c.Deleted})
-		if err := r.exec(ctx, `SELECT pg_notify($1, $2)`, postgis.ChangeChannel, string(notice)); err != nil {
+		if err := r.exec(ctx, sqlStmt("notify_change", nil), postgis.ChangeChannel, string(notice)); err != nil {
 			return nil, nil, err
 		}
 	}
 	return zoneIDs, parcelIDs, nil
+}
+
+// zoneSrc is what zone_src.sql needs.
+type zoneSrc struct {
+	ZoneField, SiteField string   // the file's fields (SiteField "" when none)
+	Cols                 []string // the columns of ingest_src before the geometry's
+	Safe                 bool     // the row-by-row geometry parse (src_geometry.sql)
 }

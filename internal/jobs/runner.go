@@ -443,6 +443,7 @@ func (r *Runner) execute(ctx context.Context, j *claimed, ph *phaseTracker) (*in
 	}
 	opt.Source = j.File
 	opt.MaxFeatures = r.maxFeatures
+	opt.Log = r.log.With("job", j.ID)
 	opt.Progress = func(step string) {
 		if ph.set(phaseOf(step)) {
 			if _, err := r.pool.Exec(ctx, `UPDATE import_job SET phase = $3 WHERE id = $1 AND attempts = $2 AND status = 'running'`,
