@@ -40,3 +40,21 @@ export function fmtBytes(n) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
+
+// banner shows a message above the map: an error (kind 'error') or a notice ('info'); an empty
+// message hides it.
+export function banner(message, kind = 'error') {
+  const el = $('#banner');
+  if (!message) {
+    el.hidden = true;
+    el.textContent = '';
+    return;
+  }
+  el.hidden = false;
+  el.className = kind;
+  el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  el.replaceChildren(h('span', null, message), h('button', { type: 'button', class: 'link', onclick: () => banner('') }, '×'));
+}
+
+// setState sets the data-state test hook of a section.
+export function setState(el, s) { el.dataset.state = s; }

@@ -17,8 +17,8 @@ const state = {
   feature: null,
   eligibility: { mode: 'idle', data: null, error: '' },
   subsidies: { mode: 'idle', data: null, error: '' },
-  year: 2026,
-  years: [2026],
+  year: 0, // the server's year (map configuration), set by initPanel
+  years: [],
   seq: 0, // guards against a slow answer overwriting a newer selection
   onSelect: () => {},
 };

@@ -28,10 +28,9 @@ const state = {
   onUnexpectedMask: () => {},
 };
 
-export function initRoll({ year, onUnexpectedMask }) {
+// initRoll wires the sidebar; the year comes later, with the map configuration (setRollYear).
+export function initRoll({ onUnexpectedMask }) {
   if (onUnexpectedMask) state.onUnexpectedMask = onUnexpectedMask;
-  state.year = year;
-  state.years = [year, year - 1, year - 2];
   $('#roll-year').addEventListener('change', (ev) => {
     state.year = Number(ev.target.value);
     renderLinks();
@@ -48,7 +47,7 @@ export function initRoll({ year, onUnexpectedMask }) {
     if (state.open && state.township) load();
   });
   $('#roll-show').addEventListener('click', () => {
-    if (!state.township) return;
+    if (!state.township || !state.year) return;
     state.open = true;
     load();
   });
@@ -151,7 +150,7 @@ function downloadLinks(idPrefix) {
 }
 
 function renderLinks() {
-  $('#roll-show').disabled = !state.township;
+  $('#roll-show').disabled = !state.township || !state.year;
   $('#roll-links').replaceChildren(h('span', { class: 'muted' }, t('roll.download') + ' '), ...downloadLinks('roll-dl'),
     h('span', { class: 'muted small' }, ' ' + (state.township ? '' : t('roll.county'))));
   $('#roll').dataset.state = state.mode;

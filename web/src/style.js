@@ -1,7 +1,11 @@
-// The map style: vector-tile sources of the ecocomp server, colours by regime and status, and the
-// layer groups the legend toggles. No text labels (they would need glyphs): names are in the panel.
+// The map style: vector-tile sources of the ecocomp server, colours by regime and status, names
+// as a bureau's map writes them (townships, villages, protected areas, parcel numbers from zoom
+// 15), and the layer groups the legend toggles.
 
-export const TILE_LAYERS = ['county', 'townships', 'villages', 'protected_areas', 'zones', 'parcels'];
+export const TILE_LAYERS = ['county', 'townships', 'villages', 'protected_areas', 'zones', 'parcels', 'labels'];
+
+// FONT is the one font stack the server draws glyphs in (internal/glyphs).
+export const FONT = ['WenQuanYi Micro Hei'];
 
 export const ZONE_COLORS = {
   core: '#d7191c',
@@ -34,6 +38,7 @@ export const ZONE_LEGEND = [
 
 // Layer groups: what one legend toggle switches.
 export const GROUPS = [
+  { id: 'labels', layers: ['labels-parcel', 'labels-village', 'labels-protected_area', 'labels-township'], visible: true },
   { id: 'parcels', layers: ['parcels-fill', 'parcels-line'], visible: true },
   { id: 'zones', layers: ['zones-fill', 'zones-line'], visible: true },
   { id: 'protected_areas', layers: ['protected_areas-line'], visible: true },
@@ -49,10 +54,22 @@ function match(prop, colors, fallback) {
   return m;
 }
 
-// sources are the vector sources built from the TileJSON documents (or the URL template).
-export function buildStyle({ sources, basemapURL }) {
+// label is a symbol layer of the labels source writing the names of one kind.
+function label(kind, minzoom, size, color, extra = {}) {
+  return {
+    id: `labels-${kind}`, type: 'symbol', source: 'labels', 'source-layer': 'labels', minzoom,
+    filter: ['==', ['get', 'kind'], kind],
+    layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': size, 'text-max-width': 8, 'text-padding': 4, ...extra },
+    paint: { 'text-color': color, 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.4 },
+  };
+}
+
+// sources are the vector sources built from the TileJSON documents (or the URL template);
+// glyphs is the server's glyph URL template.
+export function buildStyle({ sources, basemapURL, glyphs }) {
   const style = {
     version: 8,
+    glyphs,
     sources: {},
     layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef0ea' } }],
   };
@@ -93,7 +110,20 @@ export function buildStyle({ sources, basemapURL }) {
     // The selected parcel, drawn from the API's exact geometry.
     { id: 'selection-line', type: 'line', source: 'selection',
       paint: { 'line-color': '#0047ff', 'line-width': 3.5 } },
+    // Names on top; the upper layers are placed first where labels collide: townships win.
+    label('parcel', 15, 11, '#3b4a3b'),
+    label('village', 11, ['interpolate', ['linear'], ['zoom'], 11, 11, 15, 13], '#555555'),
+    // A protected area is named on each of its sites, the site (片区) under the name.
+    label('protected_area', 5, ['interpolate', ['linear'], ['zoom'], 8, 12, 13, 15], '#1f3b1f', {
+      'text-letter-spacing': 0.05,
+      'text-field': ['format', ['get', 'name'], {}, ['case', ['!=', ['coalesce', ['get', 'site'], ''], ''], ['concat', '\n', ['get', 'site']], ''], { 'font-scale': 0.85 }],
+    }),
+    label('township', 5, ['interpolate', ['linear'], ['zoom'], 8, 13, 13, 17], '#1a1a1a', { 'text-letter-spacing': 0.1 }),
   );
+  for (const l of style.layers) {
+    const g = GROUPS.find((x) => x.layers.includes(l.id));
+    if (g && l.type === 'symbol') l.layout.visibility = g.visible ? 'visible' : 'none';
+  }
   return style;
 }
 

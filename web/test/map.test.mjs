@@ -11,8 +11,8 @@
 //   ECOCOMP_CORE_ZONE         that zone's name
 //   ECOCOMP_ARTIFACTS         where screenshots go (default web/test/artifacts)
 //   CHROMIUM                  the browser (default /usr/bin/chromium)
-// Every test fails when its feature is broken: no map pixels, no panel, no fly-to, no verdict,
-// no download or the wrong count.
+// Every test fails when its feature is broken: no map pixels, no names on the map (or glyphs not
+// from the server), no panel, no fly-to, no verdict, no download or the wrong count.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,14 +31,17 @@ const TEST_MS = 60_000;
 const browser = useBrowser(ARTIFACTS);
 
 // openMap opens the map and waits until it has loaded and rendered its first idle frame.
-async function openMap(t, query = '') {
+async function openMap(t, query = '', prepare = async () => {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  await prepare(page);
   const log = [];
   page.on('console', (m) => {
     if ((m.type() === 'error' || m.type() === 'warning') && !m.text().includes('GPU stall')) log.push(`console.${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  const glyphs = [];
+  page.on('response', (r) => { if (r.url().includes('/fonts/')) glyphs.push({ url: r.url(), status: r.status() }); });
   page.on('requestfailed', (r) => {
     const why = r.failure()?.errorText ?? '';
     if (!why.includes('ERR_ABORTED')) log.push(`requestfailed: ${r.url()} ${why}`); // tiles cancelled by a move
@@ -53,7 +56,7 @@ async function openMap(t, query = '') {
     throw new Error(`the map never became ready (${state}): ${e.message}\n${log.join('\n')}`);
   });
   await waitIdle(page);
-  return { page, log };
+  return { page, log, glyphs };
 }
 
 // waitIdle waits for the map to finish moving and loading tiles, then render once more.
@@ -150,6 +153,60 @@ test('the map renders the county with its layers', { timeout: TEST_MS }, async (
 
   const errors = log.filter((l) => l.startsWith('pageerror'));
   assert.deepEqual(errors, [], 'the page threw');
+});
+
+test('the map writes names with the server\'s glyphs: townships, villages, protected areas, parcel numbers', { timeout: TEST_MS }, async (t) => {
+  const { page, log, glyphs } = await openMap(t);
+  const { townships } = await (await fetch(`${BASE}/api/v1/townships`)).json();
+  const names = (layer) => page.evaluate((l) => [...new Set(window.ecocompMap.queryRenderedFeatures({ layers: [l] }).map((f) => f.properties.name))], layer);
+
+  // The county view writes township names, drawn from the server's font.
+  const shown = await names('labels-township');
+  t.diagnostic(`township names at the county view: ${shown.join(' ')}`);
+  assert.ok(shown.length >= Math.min(5, townships.length), `only ${shown.length} township names drawn`);
+  for (const n of shown) assert.ok(townships.some((tw) => tw.name === n), `${n} is not a township of the API`);
+  await page.screenshot({ path: join(ARTIFACTS, 'map-labels-county.png') });
+
+  // Closer in: village names and the protected areas' names; closer still, parcel numbers.
+  const lngLat = [Number(env('ECOCOMP_ELIGIBLE_LON')), Number(env('ECOCOMP_ELIGIBLE_LAT'))];
+  await jumpTo(page, lngLat, 12);
+  const villages = await names('labels-village');
+  t.diagnostic(`village names at zoom 12: ${villages.join(' ')}`);
+  assert.ok(villages.length >= 1, 'no village names at zoom 12');
+  assert.ok(villages.every((n) => /[\u4e00-\u9fff]/.test(n)), `village names are not Chinese: ${villages}`);
+  await page.screenshot({ path: join(ARTIFACTS, 'map-labels-villages.png') });
+  await jumpTo(page, lngLat, 15.5);
+  const parcels = await names('labels-parcel');
+  t.diagnostic(`parcel numbers at zoom 15.5: ${parcels.join(' ')}`);
+  assert.ok(parcels.length >= 1, 'no parcel numbers at zoom 15.5');
+  assert.ok(parcels.every((n) => /^\d+-\d+$/.test(n)), `parcel labels are not 林班-小班: ${parcels}`);
+  const areas = await page.evaluate(async () => {
+    const m = window.ecocompMap;
+    const out = new Set();
+    for (const z of [10, 11, 12]) {
+      m.jumpTo({ zoom: z });
+      await new Promise((r) => { m.once('idle', r); m.triggerRepaint(); });
+      for (const f of m.queryRenderedFeatures({ layers: ['labels-protected_area'] })) out.add(f.properties.name);
+    }
+    return [...out];
+  });
+  t.diagnostic(`protected-area names seen at zooms 10–12 around the parcel: ${areas.join(' ')}`);
+  // The eligible parcel lies in a pilot area (a reserve or the wetland park): its name shows.
+  assert.ok(areas.length >= 1, 'no protected-area name around an eligible parcel');
+
+  // Every glyph range came from this server, CJK ranges included, and none failed: MapLibre
+  // would otherwise draw from local fonts and warn "Unable to load glyph range".
+  t.diagnostic(`glyph ranges fetched: ${glyphs.length}`);
+  assert.ok(glyphs.length >= 2, 'no glyph ranges were fetched from the server');
+  for (const g of glyphs) {
+    assert.ok(g.url.startsWith(`${BASE}/fonts/`), `glyphs from elsewhere: ${g.url}`);
+    assert.equal(g.status, 200, `glyph range ${g.url} answered ${g.status}`);
+  }
+  const start = (u) => Number(/\/(\d+)-\d+\.pbf/.exec(u)[1]);
+  assert.ok(glyphs.some((g) => start(g.url) >= 0x4e00 && start(g.url) < 0xa000), 'no CJK range was fetched: ideographs were drawn locally');
+  assert.ok(glyphs.some((g) => start(g.url) === 0), 'the Latin range (digits of parcel numbers) was not fetched');
+  const glyphTrouble = log.filter((l) => /glyph|\/fonts\/|404/i.test(l));
+  assert.deepEqual(glyphTrouble, [], 'glyph errors in the console');
 });
 
 test('clicking an eligible parcel shows its code and eligibility reasons', { timeout: TEST_MS }, async (t) => {
@@ -294,13 +351,21 @@ test('a footprint drawn inside a core zone is forbidden for construction', { tim
   assert.equal(await page.evaluate(() => window.ecocompMap.queryRenderedFeatures({ layers: ['zones-hit'] }).length), 0);
 });
 
-test('export downloads GeoJSON of the current filter in either CRS', { timeout: TEST_MS }, async (t) => {
+test('export is a streamed download link of the current filter in either CRS', { timeout: TEST_MS }, async (t) => {
   const want = Number(env('ECOCOMP_ELIGIBLE_COUNT'));
-  const { page } = await openMap(t);
+  // The page must not read the export into memory: count the Blob URLs it makes.
+  const { page } = await openMap(t, '', (p) => p.addInitScript(() => {
+    const make = URL.createObjectURL;
+    window.blobURLs = 0;
+    URL.createObjectURL = (...args) => { window.blobURLs++; return make.apply(URL, args); };
+  }));
   await page.check('#ex-eligible');
 
   async function download(crs) {
     await page.selectOption('#ex-crs', crs);
+    const href = await page.getAttribute('#ex-go', 'href');
+    assert.match(href, /^\/api\/v1\/export\/parcels\.geojson\?/, `the export link is ${href}`);
+    assert.equal(new URL(href, BASE).searchParams.get('crs'), crs);
     const [dl] = await Promise.all([
       page.waitForEvent('download', { timeout: IDLE_MS }),
       page.click('#ex-go'),
@@ -308,7 +373,8 @@ test('export downloads GeoJSON of the current filter in either CRS', { timeout: 
     const file = join(ARTIFACTS, `export-${crs.replace(':', '')}.geojson`);
     await dl.saveAs(file);
     await page.waitForSelector('#export[data-state=ready]', { timeout: IDLE_MS });
-    t.diagnostic(`${crs}: ${dl.suggestedFilename()} → ${file}`);
+    t.diagnostic(`${crs}: ${dl.url()} → ${dl.suggestedFilename()} → ${file}`);
+    assert.ok(dl.url().startsWith(`${BASE}/api/v1/export/parcels.geojson?`), `downloaded from ${dl.url()}, not the server's stream`);
     return { name: dl.suggestedFilename(), doc: JSON.parse(await readFile(file, 'utf8')) };
   }
 
@@ -326,14 +392,35 @@ test('export downloads GeoJSON of the current filter in either CRS', { timeout: 
   const [x, y] = plane.doc.features[0].geometry.coordinates.flat(2)[0];
   assert.ok(x > 100000 && y > 3000000, `EPSG:4548 coordinates ${x},${y} are not metres`);
 
+  // The township list is the API's, every township of the county.
+  const { townships } = await (await fetch(`${BASE}/api/v1/townships`)).json();
+  const offered = await page.$eval('#ex-township', (s) => [...s.options].map((o) => o.value).filter((v) => v));
+  assert.deepEqual(offered, townships.map((tw) => tw.code).sort(), 'the export offers other townships than the API lists');
+
   // A township filter narrows the export to that township.
-  const township = await page.$eval('#ex-township', (s) => [...s.options].map((o) => o.value).find((v) => v));
-  assert.ok(township, 'the township list is empty');
+  const township = offered[0];
   await page.uncheck('#ex-eligible');
   await page.selectOption('#ex-township', township);
   const one = await download('EPSG:4490');
   assert.ok(one.doc.features.length > 0, `township ${township} exported nothing`);
   assert.ok(one.doc.features.every((f) => f.properties.township_code === township), 'the township filter was not applied');
+
+  // "Current view only" puts the view in the link, and follows the map when it moves.
+  await page.check('#ex-bbox');
+  const before = new URL(await page.getAttribute('#ex-go', 'href'), BASE).searchParams.get('bbox');
+  assert.ok(before && before.split(',').length === 4, `no bbox in the link: ${before}`);
+  await jumpTo(page, [Number(env('ECOCOMP_ELIGIBLE_LON')), Number(env('ECOCOMP_ELIGIBLE_LAT'))], 13);
+  const after = new URL(await page.getAttribute('#ex-go', 'href'), BASE).searchParams.get('bbox');
+  assert.notEqual(after, before, 'the link did not follow the view');
+
+  assert.equal(await page.evaluate(() => window.blobURLs), 0, 'the page made a Blob of the export');
+});
+
+test('the year comes from the server\'s map configuration', { timeout: TEST_MS }, async (t) => {
+  const real = await (await fetch(`${BASE}/api/v1/map-config`)).json();
+  const { page } = await openMap(t, '', (p) => p.route('**/api/v1/map-config', (route) => route.fulfill({ json: { ...real, year: 2031 } })));
+  assert.equal(await page.$eval('#roll-year', (s) => s.value), '2031', 'the roll does not default to the configured year');
+  assert.deepEqual(await page.$eval('#roll-year', (s) => [...s.options].map((o) => o.value)), ['2031', '2030', '2029']);
 });
 
 test('errors are readable when the server cannot be reached', { timeout: TEST_MS }, async (t) => {
