@@ -28,6 +28,16 @@ const face = 0
 
 // loadFont unpacks the embedded collection and parses its first face.
 func loadFont() (*sfnt.Font, error) {
+	ttf, err := TTF()
+	if err != nil {
+		return nil, err
+	}
+	return sfnt.Parse(ttf)
+}
+
+// TTF is the embedded collection's first face as a TrueType file of its own: the font that
+// writers taking one font file (the case file's PDFs) embed, so the binary carries one CJK font.
+func TTF() ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(fontGz))
 	if err != nil {
 		return nil, fmt.Errorf("the embedded font: %w", err)
@@ -40,7 +50,7 @@ func loadFont() (*sfnt.Font, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the embedded font: %w", err)
 	}
-	return sfnt.Parse(ttf)
+	return ttf, nil
 }
 
 // extractFace copies face i of a TrueType collection into a font file of its own. The tables are

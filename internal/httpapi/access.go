@@ -87,6 +87,14 @@ var routeRules = map[string]rule{
 	"POST /api/v1/cases/{id}/objections":                  staff(auth.CaseOfficer, auth.Admin),
 	"POST /api/v1/cases/{id}/objections/{oid}/resolution": staff(auth.CaseOfficer, auth.Admin),
 	"GET /api/v1/reserve":                                 read,
+	// The case file: documents may carry an owner's identity card, so only those who work
+	// cases read them (each read audited); the 四至图 names the owner in clear for finance only;
+	// the public-notice list masks owners whoever asks.
+	"POST /api/v1/cases/{id}/documents":      staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/cases/{id}/documents/{doc}": staff(auth.CaseOfficer, auth.Finance, auth.Admin),
+	"GET /api/v1/cases/{id}/sizhi.pdf":       staffRead,
+	"GET /api/v1/cases/notice.pdf":           staffRead,
+	"GET /api/v1/cases/notice.xlsx":          staffRead,
 }
 
 // basicPath reports whether HTTP Basic is accepted on path: the routes GIS clients read (QGIS's

@@ -93,8 +93,8 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if format != "" && format != "json" {
-		return apperr.BadParam("format", "%q is not offered here yet; use json", format)
+	if format != "" && format != "json" && format != "xlsx" {
+		return apperr.BadParam("format", "%q is not offered; use json or xlsx", format)
 	}
 	unmask := cases.MayUnmask(whoOf(r))
 	list, counts, err := cases.List(r.Context(), s.pool, f, unmask)
@@ -106,6 +106,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 			Detail: map[string]any{"fields": []string{"owner"}, "cases": len(list)}}); err != nil {
 			return err
 		}
+	}
+	if format == "xlsx" {
+		return writeCaseList(w, list, counts, !unmask)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"cases": list, "counts": counts, "masked": !unmask})

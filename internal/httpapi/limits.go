@@ -32,7 +32,7 @@ func classify(r *http.Request, pattern string) class {
 	switch pattern {
 	case "/*", "/healthz", "/metrics":
 		return classFree
-	case "/api/v1/imports":
+	case "/api/v1/imports", "/api/v1/cases/{id}/documents":
 		if r.Method == http.MethodPost {
 			return classLong
 		}
