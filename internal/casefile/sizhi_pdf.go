@@ -136,7 +136,7 @@ func (s *Sizhi) drawMap(p *page) {
 		x, y := s.at(o.Label)
 		p.text(x-20, y-2.2, 40, 7, "C", o.XiaoBan)
 		p.SetFont(family, "", 4.5)
-		if p.GetStringWidth(o.Code) < 30 {
+		if p.GetStringWidth(o.Code) < s.drawnWidth(o.Rings)-1 {
 			p.text(x-20, y+0.9, 40, 4.5, "C", o.Code)
 		}
 	}
@@ -201,6 +201,17 @@ func (q *SizhiParcel) bounds() (lo, hi Point) {
 func (s *Sizhi) middle(q SizhiParcel) (float64, float64) {
 	lo, hi := q.bounds()
 	return s.at(Point{(lo.E + hi.E) / 2, (lo.N + hi.N) / 2})
+}
+
+// drawnWidth is how wide rings are drawn, in mm.
+func (s *Sizhi) drawnWidth(rings [][]Point) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, r := range rings {
+		for _, v := range r {
+			lo, hi = min(lo, v.E), max(hi, v.E)
+		}
+	}
+	return (hi - lo) / s.Scale * 1000
 }
 
 // width is how wide a parcel is drawn, in mm.
