@@ -45,8 +45,8 @@ FROM generate_series(1, 4) k;`
 
 type label struct {
 	kind, name, code, site string
-	at               orb.Point // lon, lat
-	inside           bool      // in the tile proper, not its buffer: where MapLibre draws it
+	at                     orb.Point // lon, lat
+	inside                 bool      // in the tile proper, not its buffer: where MapLibre draws it
 }
 
 // labelsIn renders the labels tile z/x/y and reads it back.
