@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/wuyuan-forestry/ecocomp/geodata"
 )
@@ -14,21 +16,21 @@ import (
 // village is one generated village (行政村 or 社区) in EPSG:4548.
 type village struct {
 	Label      int // index of its seed point, stable for a given seed
-	Seed       pt
+	Seed       orb.Point
 	Area       float64 // m², planar
 	Township   int     // index into gen.townships
 	Code       string
 	Name       string
 	Community  bool
 	Shape      *polySet
-	Centre     pt   // a point on its surface
-	State      bool // a state-forest-farm village: most of its land is state-owned
-	Enterprise int  // index of the enterprise that leases land here, -1 for none
+	Centre     orb.Point // a point on its surface
+	State      bool      // a state-forest-farm village: most of its land is state-owned
+	Enterprise int       // index of the enterprise that leases land here, -1 for none
 }
 
 type township struct {
 	townshipSeed
-	SeatM    pt // seat in EPSG:4548
+	SeatM    orb.Point // seat in EPSG:4548
 	Target   float64
 	Area     float64
 	Villages []*village
@@ -93,7 +95,7 @@ func (g *gen) loadCounty() error {
 	if err != nil {
 		return err
 	}
-	g.county = newPolySet(parts.Polys)
+	g.county = newPolySet(polygonsOf(parts))
 	g.progress("county: 婺源县 %.0f ha (real outline, repaired)", g.countyHa)
 	return nil
 }
@@ -110,11 +112,11 @@ func (g *gen) buildVillages() error {
 	// The county town (蚺城街道) is cut into small urban communities: a ring of fixed points
 	// around its seat; the villages spread over the rest.
 	town := g.townships[0].SeatM
-	fixed := []pt{town}
+	fixed := []orb.Point{town}
 	for i := 0; i < 6; i++ {
 		a := (float64(i) + 0.3*r.Float64()) * math.Pi / 3
 		d := 1700 + 500*r.Float64()
-		fixed = append(fixed, pt{town.X + d*math.Cos(a), town.Y + d*math.Sin(a)})
+		fixed = append(fixed, orb.Point{town.X() + d*math.Cos(a), town.Y() + d*math.Sin(a)})
 	}
 	seeds := samplePoints(r, g.county, nv, 8, area, nil, fixed...)
 	if err := g.exec(`CREATE TEMP TABLE d_vseed (label int PRIMARY KEY, geom geometry) ON COMMIT DROP`); err != nil {
@@ -123,39 +125,25 @@ func (g *gen) buildVillages() error {
 	labels := make([]int32, len(seeds))
 	xs, ys := make([]float64, len(seeds)), make([]float64, len(seeds))
 	for i, p := range seeds {
-		labels[i], xs[i], ys[i] = int32(i), p.X, p.Y
+		labels[i], xs[i], ys[i] = int32(i), p.X(), p.Y()
 	}
 	if err := g.exec(`INSERT INTO d_vseed SELECT l, ST_SetSRID(ST_MakePoint(x, y), 4548)
 		FROM unnest($1::int[], $2::float8[], $3::float8[]) AS u(l, x, y)`, labels, xs, ys); err != nil {
 		return err
 	}
 	// Voronoi edges clipped to the county.
-	rows, err := g.tx.Query(g.ctx, `SELECT ST_AsBinary(d.geom)
+	rows, err := g.tx.Query(g.ctx, `SELECT 0, ST_AsBinary(d.geom)
 		FROM d_county c, LATERAL (SELECT ST_Collect(geom ORDER BY label) AS mp FROM d_vseed) s,
 		LATERAL ST_Dump(ST_Intersection(ST_VoronoiLines(s.mp, 0, ST_Expand(c.gm, 5000)), c.gm)) d
 		WHERE GeometryType(d.geom) = 'LINESTRING' ORDER BY d.path`)
 	if err != nil {
 		return err
 	}
-	var edges [][2]pt
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return err
-		}
-		gp, err := decodeWKB(b)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		for _, l := range gp.Lines {
-			edges = append(edges, [2]pt{l[0], l[len(l)-1]})
-		}
-	}
-	if err := rows.Err(); err != nil {
+	byLabel, _, err := chords(rows)
+	if err != nil {
 		return err
 	}
+	edges := byLabel[0]
 	// The county boundary (segmentized) as lines and as snap targets.
 	var bb []byte
 	if err := g.tx.QueryRow(g.ctx, `SELECT ST_AsBinary(gb) FROM d_county`).Scan(&bb); err != nil {
@@ -165,8 +153,8 @@ func (g *gen) buildVillages() error {
 	if err != nil {
 		return err
 	}
-	bgrid := newGrid(g.county.minX, g.county.minY, 500)
-	for _, l := range bparts.Lines {
+	bgrid := newGrid(g.county.box.Min, 500)
+	for _, l := range linesOf(bparts) {
 		for _, p := range l {
 			bgrid.add(p)
 		}
@@ -177,7 +165,7 @@ func (g *gen) buildVillages() error {
 		l := dist(e[0], e[1])
 		n := max(4, int(math.Ceil(l/40)))
 		line := perturbEdge(e[0], e[1], n, 0.085, stream(g.seed, "village-edge", int64(i)))
-		lines = append(lines, appendLineString(nil, line))
+		lines = append(lines, wkb.MustMarshal(line))
 	}
 	if err := g.exec(`CREATE TEMP TABLE d_line (geom geometry) ON COMMIT DROP`); err != nil {
 		return err
@@ -224,7 +212,7 @@ func (g *gen) buildVillages() error {
 	for vrows.Next() {
 		v := &village{}
 		var b []byte
-		if err := vrows.Scan(&v.Label, &v.Area, &v.Centre.X, &v.Centre.Y, &b); err != nil {
+		if err := vrows.Scan(&v.Label, &v.Area, &v.Centre[0], &v.Centre[1], &b); err != nil {
 			vrows.Close()
 			return err
 		}
@@ -233,7 +221,7 @@ func (g *gen) buildVillages() error {
 			vrows.Close()
 			return err
 		}
-		v.Shape = newPolySet(gp.Polys)
+		v.Shape = newPolySet(polygonsOf(gp))
 		v.Seed = seeds[v.Label]
 		g.villages = append(g.villages, v)
 	}
@@ -339,7 +327,7 @@ func (g *gen) loadSeats() error {
 	i := 0
 	for rows.Next() {
 		var inside bool
-		if err := rows.Scan(&g.townships[i].SeatM.X, &g.townships[i].SeatM.Y, &inside); err != nil {
+		if err := rows.Scan(&g.townships[i].SeatM[0], &g.townships[i].SeatM[1], &inside); err != nil {
 			rows.Close()
 			return err
 		}

@@ -166,8 +166,8 @@ func (g *gen) storeParcels() error {
 func (g *gen) attributes(facts []parcelFacts, ob *ownerBook) []parcelAttrs {
 	pw := newField(g.seed, "welfare", 7000)
 	pw2 := newField(g.seed, "key-commercial", 5000)
-	mid := pt{(g.county.minX + g.county.maxX) / 2, (g.county.minY + g.county.maxY) / 2}
-	height := g.county.maxY - g.county.minY
+	mid := g.county.box.Center()
+	height := g.county.box.Top() - g.county.box.Bottom()
 	compR := map[[2]int]*rand.Rand{}
 	compRand := func(s *parcelSeed) *rand.Rand {
 		k := [2]int{s.Village.Label, s.LinBan}
@@ -195,9 +195,9 @@ func (g *gen) attributes(facts []parcelFacts, ob *ownerBook) []parcelAttrs {
 		f := &facts[i]
 		p := f.seed.P
 		c := compOf(f.seed)
-		north := (p.Y - mid.Y) / height
-		f.score = pw.At(p.X, p.Y)*1.2 + 0.9*north + 0.45*c.welfare + 0.3*stream(g.seed, "pw-noise", int64(f.seed.ID)).NormFloat64()
-		f.score2 = pw2.At(p.X, p.Y) + 0.5*c.key
+		north := (p.Y() - mid.Y()) / height
+		f.score = pw.At(p.X(), p.Y())*1.2 + 0.9*north + 0.45*c.welfare + 0.3*stream(g.seed, "pw-noise", int64(f.seed.ID)).NormFloat64()
+		f.score2 = pw2.At(p.X(), p.Y()) + 0.5*c.key
 	}
 	// area-weighted quantile thresholds, separately inside and outside the protected areas, so
 	// that the county totals come near 011 30 %, 012 15 %, 021 10 %, 022 45 % and 25–35 % of the

@@ -6,13 +6,15 @@ import (
 	"sort"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 )
 
 // parcelSeed is one parcel-to-be: its seed point and its place in the code.
 type parcelSeed struct {
 	ID      int // 1..N, stable
 	Village *village
-	P       pt
+	P       orb.Point
 	LinBan  int
 	XiaoBan int
 }
@@ -66,8 +68,8 @@ func (g *gen) buildParcels() error {
 	var seeds []*parcelSeed
 	for vi, v := range g.villages {
 		r := stream(g.seed, "parcel-points", int64(v.Label), int64(g.opt.Parcels))
-		ps := samplePoints(r, v.Shape, counts[vi], 3, v.Area, func(p pt) float64 {
-			return math.Exp(1.1 * density.At(p.X, p.Y))
+		ps := samplePoints(r, v.Shape, counts[vi], 3, v.Area, func(p orb.Point) float64 {
+			return math.Exp(1.1 * density.At(p.X(), p.Y()))
 		})
 		if len(ps) != counts[vi] {
 			return fmt.Errorf("village %s: placed %d of %d parcel seeds", v.Code, len(ps), counts[vi])
@@ -86,14 +88,14 @@ func (g *gen) buildParcels() error {
 			idx := byComp[c]
 			sort.SliceStable(idx, func(a, b int) bool {
 				pa, pb := ps[idx[a]], ps[idx[b]]
-				ra, rb := math.Floor(-pa.Y/(1.5*cell)), math.Floor(-pb.Y/(1.5*cell))
+				ra, rb := math.Floor(-pa.Y()/(1.5*cell)), math.Floor(-pb.Y()/(1.5*cell))
 				if ra != rb {
 					return ra < rb
 				}
 				if int(ra)%2 == 0 {
-					return pa.X < pb.X
+					return pa.X() < pb.X()
 				}
-				return pa.X > pb.X
+				return pa.X() > pb.X()
 			})
 			for j, i := range idx {
 				local[i] = &parcelSeed{Village: v, P: ps[i], LinBan: c + 1, XiaoBan: j + 1}
@@ -116,7 +118,7 @@ func (g *gen) buildParcels() error {
 		}
 		s := seeds[i]
 		i++
-		return []any{int32(s.ID), int32(s.Village.Label), s.P.X, s.P.Y}, nil
+		return []any{int32(s.ID), int32(s.Village.Label), s.P.X(), s.P.Y()}, nil
 	})); err != nil {
 		return err
 	}
@@ -136,28 +138,8 @@ func (g *gen) buildParcels() error {
 	if err != nil {
 		return err
 	}
-	edgesBy := map[int][][2]pt{}
-	var order []int
-	for rows.Next() {
-		var label int
-		var b []byte
-		if err := rows.Scan(&label, &b); err != nil {
-			rows.Close()
-			return err
-		}
-		gp, err := decodeWKB(b)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		if _, ok := edgesBy[label]; !ok {
-			order = append(order, label)
-		}
-		for _, l := range gp.Lines {
-			edgesBy[label] = append(edgesBy[label], [2]pt{l[0], l[len(l)-1]})
-		}
-	}
-	if err := rows.Err(); err != nil {
+	edgesBy, order, err := chords(rows)
+	if err != nil {
 		return err
 	}
 	byLabel := map[int]*village{}
@@ -169,7 +151,7 @@ func (g *gen) buildParcels() error {
 	var lines [][]byte
 	for _, label := range order {
 		v := byLabel[label]
-		bg := newGrid(v.Shape.minX, v.Shape.minY, 200)
+		bg := newGrid(v.Shape.box.Min, 200)
 		for _, p := range v.Shape.vertices() {
 			bg.add(p)
 		}
@@ -180,7 +162,7 @@ func (g *gen) buildParcels() error {
 			l := dist(e[0], e[1])
 			n := min(60, max(5, int(math.Round(l/spacing))))
 			line := perturbEdge(e[0], e[1], n, 0.11, stream(g.seed, "parcel-edge", int64(label), int64(ei), int64(g.opt.Parcels)))
-			lines = append(lines, appendLineString(nil, line))
+			lines = append(lines, wkb.MustMarshal(line))
 		}
 	}
 	g.progress("parcel edges: %d", len(lines))

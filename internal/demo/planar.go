@@ -4,64 +4,50 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
 
-// Small planar helpers for the Go side of the generator: point sampling inside polygons, vertex
-// snapping and ring areas. The heavy geometry (Voronoi, noding, polygonizing, unions,
-// reprojection) stays in PostGIS.
+// Planar work on the Go side of the generator: point sampling inside polygons, vertex snapping,
+// compartments. Point-in-polygon, bounds and ring orientation are orb's; the heavy geometry
+// (Voronoi, noding, polygonizing, unions, reprojection) stays in PostGIS.
 
-// polySet is a set of polygons (rings, first outer) with a bounding box, for point-in-polygon tests.
+// polySet is a multipolygon with its bounding box, for point-in-polygon tests.
 type polySet struct {
-	rings                  [][]pt
-	minX, minY, maxX, maxY float64
+	mp  orb.MultiPolygon
+	box orb.Bound
 }
 
-func newPolySet(polys [][][]pt) *polySet {
-	ps := &polySet{minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
-	for _, p := range polys {
-		for _, r := range p {
-			ps.rings = append(ps.rings, r)
-			for _, q := range r {
-				ps.minX, ps.maxX = math.Min(ps.minX, q.X), math.Max(ps.maxX, q.X)
-				ps.minY, ps.maxY = math.Min(ps.minY, q.Y), math.Max(ps.maxY, q.Y)
-			}
-		}
-	}
-	return ps
+func newPolySet(mp orb.MultiPolygon) *polySet {
+	return &polySet{mp: mp, box: mp.Bound()}
 }
 
-// contains is the even-odd rule over all rings.
-func (ps *polySet) contains(q pt) bool {
-	if q.X < ps.minX || q.X > ps.maxX || q.Y < ps.minY || q.Y > ps.maxY {
-		return false
-	}
-	in := false
-	for _, r := range ps.rings {
-		for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
-			a, b := r[i], r[j]
-			if (a.Y > q.Y) != (b.Y > q.Y) && q.X < (b.X-a.X)*(q.Y-a.Y)/(b.Y-a.Y)+a.X {
-				in = !in
-			}
-		}
-	}
-	return in
+func (ps *polySet) contains(q orb.Point) bool {
+	return ps.box.Contains(q) && planar.MultiPolygonContains(ps.mp, q)
 }
 
 // vertices returns every ring vertex once (the closing vertex dropped).
-func (ps *polySet) vertices() []pt {
-	var out []pt
-	for _, r := range ps.rings {
-		if len(r) > 1 {
-			out = append(out, r[:len(r)-1]...)
+func (ps *polySet) vertices() []orb.Point {
+	var out []orb.Point
+	for _, p := range ps.mp {
+		for _, r := range p {
+			if len(r) > 1 {
+				out = append(out, r[:len(r)-1]...)
+			}
 		}
 	}
 	return out
 }
 
-func ringArea(r []pt) float64 {
+// ringArea is the signed area of a closed ring (positive counter-clockwise). It is not
+// planar.Area: the wetland park's width is found by bisection on this sum, and planar.Area, which
+// moves the ring to its first vertex first, rounds differently and would give another width in
+// the last bits, so other outlines for the same seed.
+func ringArea(r orb.Ring) float64 {
 	s := 0.0
 	for i := 0; i+1 < len(r); i++ {
-		s += r[i].X*r[i+1].Y - r[i+1].X*r[i].Y
+		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
 	}
 	return s / 2
 }
@@ -72,25 +58,25 @@ type grid struct {
 	x0   float64
 	y0   float64
 	b    map[[2]int][]int
-	pts  []pt
+	pts  []orb.Point
 }
 
-func newGrid(x0, y0, cell float64) *grid {
-	return &grid{cell: cell, x0: x0, y0: y0, b: map[[2]int][]int{}}
+func newGrid(origin orb.Point, cell float64) *grid {
+	return &grid{cell: cell, x0: origin[0], y0: origin[1], b: map[[2]int][]int{}}
 }
 
-func (g *grid) key(p pt) [2]int {
-	return [2]int{int(math.Floor((p.X - g.x0) / g.cell)), int(math.Floor((p.Y - g.y0) / g.cell))}
+func (g *grid) key(p orb.Point) [2]int {
+	return [2]int{int(math.Floor((p.X() - g.x0) / g.cell)), int(math.Floor((p.Y() - g.y0) / g.cell))}
 }
 
-func (g *grid) add(p pt) {
+func (g *grid) add(p orb.Point) {
 	k := g.key(p)
 	g.b[k] = append(g.b[k], len(g.pts))
 	g.pts = append(g.pts, p)
 }
 
 // nearest returns the index of the nearest stored point and its distance (-1 when empty).
-func (g *grid) nearest(p pt) (int, float64) {
+func (g *grid) nearest(p orb.Point) (int, float64) {
 	if len(g.pts) == 0 {
 		return -1, math.Inf(1)
 	}
@@ -130,27 +116,28 @@ func abs(i int) int {
 // point, the one farthest from the points so far wins): spread like real parcel centres, no two
 // crowded together. density (may be nil) scales the local spacing: where it is larger points sit
 // closer. The fixed points (inside ps) come first and count towards n.
-func samplePoints(r *rand.Rand, ps *polySet, n, k int, area float64, density func(pt) float64, fixed ...pt) []pt {
+func samplePoints(r *rand.Rand, ps *polySet, n, k int, area float64, density func(orb.Point) float64, fixed ...orb.Point) []orb.Point {
 	cell := math.Sqrt(area / float64(max(n, 1)))
-	g := newGrid(ps.minX, ps.minY, cell)
-	out := make([]pt, 0, n)
+	g := newGrid(ps.box.Min, cell)
+	out := make([]orb.Point, 0, n)
 	for _, p := range fixed {
 		if len(out) < n && ps.contains(p) {
 			g.add(p)
 			out = append(out, p)
 		}
 	}
-	draw := func() (pt, bool) {
+	draw := func() (orb.Point, bool) {
 		for try := 0; try < 2000; try++ {
-			q := pt{ps.minX + r.Float64()*(ps.maxX-ps.minX), ps.minY + r.Float64()*(ps.maxY-ps.minY)}
+			lo, hi := ps.box.Min, ps.box.Max
+			q := orb.Point{lo[0] + r.Float64()*(hi[0]-lo[0]), lo[1] + r.Float64()*(hi[1]-lo[1])}
 			if ps.contains(q) {
 				return q, true
 			}
 		}
-		return pt{}, false
+		return orb.Point{}, false
 	}
 	for len(out) < n {
-		var best pt
+		var best orb.Point
 		bestScore, found := -1.0, false
 		for c := 0; c < k; c++ {
 			q, ok := draw()
@@ -178,16 +165,16 @@ func samplePoints(r *rand.Rand, ps *polySet, n, k int, area float64, density fun
 }
 
 // endpointKey groups edge end points that coincide to the millimetre.
-func endpointKey(p pt) [2]int64 {
-	return [2]int64{int64(math.Round(p.X * 1000)), int64(math.Round(p.Y * 1000))}
+func endpointKey(p orb.Point) [2]int64 {
+	return [2]int64{int64(math.Round(p.X() * 1000)), int64(math.Round(p.Y() * 1000))}
 }
 
 // prepareEdges unifies end points of Voronoi edges that coincide to the millimetre and snaps the
 // loose ends (degree 1 or 2: where an edge was clipped by the enclosing boundary) onto the nearest
 // vertex of that boundary, so that every edge meets the boundary at an existing vertex, bit for
 // bit. Degenerate edges are dropped.
-func prepareEdges(edges [][2]pt, boundary *grid) [][2]pt {
-	canon := map[[2]int64]pt{}
+func prepareEdges(edges [][2]orb.Point, boundary *grid) [][2]orb.Point {
+	canon := map[[2]int64]orb.Point{}
 	deg := map[[2]int64]int{}
 	for _, e := range edges {
 		for _, p := range e {
@@ -198,9 +185,9 @@ func prepareEdges(edges [][2]pt, boundary *grid) [][2]pt {
 			deg[k]++
 		}
 	}
-	out := make([][2]pt, 0, len(edges))
+	out := make([][2]orb.Point, 0, len(edges))
 	for _, e := range edges {
-		var f [2]pt
+		var f [2]orb.Point
 		for i, p := range e {
 			k := endpointKey(p)
 			f[i] = canon[k]
@@ -219,7 +206,7 @@ func prepareEdges(edges [][2]pt, boundary *grid) [][2]pt {
 
 // kmeans groups points into k spatially compact clusters (Lloyd's algorithm from a farthest-point
 // start); it returns the cluster of each point.
-func kmeans(ps []pt, k int) []int {
+func kmeans(ps []orb.Point, k int) []int {
 	n := len(ps)
 	assign := make([]int, n)
 	if k <= 1 || n <= k {
@@ -230,7 +217,7 @@ func kmeans(ps []pt, k int) []int {
 		}
 		return assign
 	}
-	centres := []pt{ps[0]}
+	centres := []orb.Point{ps[0]}
 	dmin := make([]float64, n)
 	for i := range dmin {
 		dmin[i] = dist(ps[i], ps[0])
@@ -257,23 +244,23 @@ func kmeans(ps []pt, k int) []int {
 			}
 			assign[i] = best
 		}
-		sum := make([]pt, k)
+		sum := make([]orb.Point, k)
 		cnt := make([]int, k)
 		for i, p := range ps {
-			sum[assign[i]].X += p.X
-			sum[assign[i]].Y += p.Y
+			sum[assign[i]][0] += p.X()
+			sum[assign[i]][1] += p.Y()
 			cnt[assign[i]]++
 		}
 		for c := range centres {
 			if cnt[c] > 0 {
-				centres[c] = pt{sum[c].X / float64(cnt[c]), sum[c].Y / float64(cnt[c])}
+				centres[c] = orb.Point{sum[c].X() / float64(cnt[c]), sum[c].Y() / float64(cnt[c])}
 			}
 		}
 	}
 	// renumber clusters north-west first, and drop empty ones
 	type cc struct {
 		c int
-		p pt
+		p orb.Point
 	}
 	var used []cc
 	seen := map[int]bool{}
@@ -284,12 +271,12 @@ func kmeans(ps []pt, k int) []int {
 		}
 	}
 	sort.Slice(used, func(i, j int) bool {
-		bi, bj := math.Floor(used[i].p.Y/2000), math.Floor(used[j].p.Y/2000)
+		bi, bj := math.Floor(used[i].p.Y()/2000), math.Floor(used[j].p.Y()/2000)
 		if bi != bj {
 			return bi > bj
 		}
-		if used[i].p.X != used[j].p.X {
-			return used[i].p.X < used[j].p.X
+		if used[i].p.X() != used[j].p.X() {
+			return used[i].p.X() < used[j].p.X()
 		}
 		return used[i].c < used[j].c
 	})

@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+
+	"github.com/paulmach/orb"
 )
 
 // stream returns a PCG generator keyed by the run's seed and a purpose: every random decision
@@ -88,10 +90,10 @@ func (f field2) At(x, y float64) float64 {
 // sideways by multi-octave value noise, tapered to zero at both ends so that the end nodes stay
 // where they are. The displacement is perpendicular to the chord, so the result never crosses
 // itself; its size is amp times the edge length at most.
-func perturbEdge(a, b pt, n int, amp float64, r *rand.Rand) []pt {
-	out := make([]pt, 0, n+1)
+func perturbEdge(a, b orb.Point, n int, amp float64, r *rand.Rand) orb.LineString {
+	out := make(orb.LineString, 0, n+1)
 	out = append(out, a)
-	dx, dy := b.X-a.X, b.Y-a.Y
+	dx, dy := b.X()-a.X(), b.Y()-a.Y()
 	l := math.Hypot(dx, dy)
 	if n < 1 || l == 0 {
 		return append(out, b)
@@ -135,7 +137,7 @@ func perturbEdge(a, b pt, n int, amp float64, r *rand.Rand) []pt {
 			freq *= 2
 		}
 		d := l * amp * math.Sin(math.Pi*t) * sum / norm * 1.8
-		out = append(out, pt{a.X + dx*t + nx*d, a.Y + dy*t + ny*d})
+		out = append(out, orb.Point{a.X() + dx*t + nx*d, a.Y() + dy*t + ny*d})
 	}
 	return append(out, b)
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 )
 
 // The official zone boundaries of the reserve and the wetland park are not public: these are
@@ -14,11 +17,11 @@ const demoNote = "演示数据：分区边界为演示用途绘制，并非官�
 
 type zoneDraft struct {
 	areaKind, zoneKind, site, name string
-	polys                          [][][]pt // EPSG:4548
+	polys                          orb.MultiPolygon // EPSG:4548
 }
 
 // toMetres transforms lon/lat (EPSG:4490) points to EPSG:4548.
-func (g *gen) toMetres(ll [][2]float64) ([]pt, error) {
+func (g *gen) toMetres(ll [][2]float64) ([]orb.Point, error) {
 	lons, lats := make([]float64, len(ll)), make([]float64, len(ll))
 	for i, p := range ll {
 		lons[i], lats[i] = p[0], p[1]
@@ -29,10 +32,10 @@ func (g *gen) toMetres(ll [][2]float64) ([]pt, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []pt
+	var out []orb.Point
 	for rows.Next() {
-		var p pt
-		if err := rows.Scan(&p.X, &p.Y); err != nil {
+		var p orb.Point
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -93,7 +96,7 @@ func (g *gen) buildZones() error {
 func (g *gen) insertDrafts(ds []zoneDraft) error {
 	for _, d := range ds {
 		if err := g.exec(`INSERT INTO d_zone VALUES ($1, $2, $3, $4, ST_GeomFromWKB($5, 4548))`,
-			d.areaKind, d.zoneKind, d.site, d.name, encodeMultiPolygon(d.polys)); err != nil {
+			d.areaKind, d.zoneKind, d.site, d.name, wkb.MustMarshal(d.polys)); err != nil {
 			return err
 		}
 	}
@@ -116,7 +119,7 @@ func (g *gen) wetlandZones() ([]zoneDraft, error) {
 		return nil, err
 	}
 	// Catmull-Rom through the control points, a point every ~20 m.
-	var line []pt
+	var line []orb.Point
 	for i := 0; i+1 < len(ctrl); i++ {
 		p0, p1, p2, p3 := ctrl[max(i-1, 0)], ctrl[i], ctrl[i+1], ctrl[min(i+2, len(ctrl)-1)]
 		n := max(2, int(dist(p1, p2)/20))
@@ -126,7 +129,7 @@ func (g *gen) wetlandZones() ([]zoneDraft, error) {
 			f := func(a, b, c, d float64) float64 {
 				return 0.5 * (2*b + (-a+c)*t + (2*a-5*b+4*c-d)*t2 + (-a+3*b-3*c+d)*t3)
 			}
-			line = append(line, pt{f(p0.X, p1.X, p2.X, p3.X), f(p0.Y, p1.Y, p2.Y, p3.Y)})
+			line = append(line, orb.Point{f(p0.X(), p1.X(), p2.X(), p3.X()), f(p0.Y(), p1.Y(), p2.Y(), p3.Y())})
 		}
 	}
 	line = append(line, ctrl[len(ctrl)-1])
@@ -135,31 +138,31 @@ func (g *gen) wetlandZones() ([]zoneDraft, error) {
 		s[i] = s[i-1] + dist(line[i-1], line[i])
 	}
 	total := s[len(s)-1]
-	normals := make([]pt, len(line))
+	normals := make([]orb.Point, len(line))
 	for i := range line {
 		a, b := line[max(i-3, 0)], line[min(i+3, len(line)-1)]
 		l := dist(a, b)
-		normals[i] = pt{-(b.Y - a.Y) / l, (b.X - a.X) / l}
+		normals[i] = orb.Point{-(b.Y() - a.Y()) / l, (b.X() - a.X()) / l}
 	}
 	meander := newField(g.seed, "wetland-meander", 1500)
 	wl, wr := newField(g.seed, "wetland-left", 900), newField(g.seed, "wetland-right", 700)
-	centre := make([]pt, len(line))
+	centre := make([]orb.Point, len(line))
 	for i, p := range line {
 		m := 40 * meander.At(s[i], 0) * math.Sin(math.Pi*s[i]/total)
-		centre[i] = pt{p.X + normals[i].X*m, p.Y + normals[i].Y*m}
+		centre[i] = orb.Point{p.X() + normals[i].X()*m, p.Y() + normals[i].Y()*m}
 	}
-	build := func(w float64) (left, right []pt) {
-		left, right = make([]pt, len(line)), make([]pt, len(line))
+	build := func(w float64) (left, right []orb.Point) {
+		left, right = make([]orb.Point, len(line)), make([]orb.Point, len(line))
 		for i, c := range centre {
 			a := w * (1 + 0.35*wl.At(s[i], 3))
 			b := w * (1 + 0.35*wr.At(s[i], 7))
-			left[i] = pt{c.X + normals[i].X*a, c.Y + normals[i].Y*a}
-			right[i] = pt{c.X - normals[i].X*b, c.Y - normals[i].Y*b}
+			left[i] = orb.Point{c.X() + normals[i].X()*a, c.Y() + normals[i].Y()*a}
+			right[i] = orb.Point{c.X() - normals[i].X()*b, c.Y() - normals[i].Y()*b}
 		}
 		return
 	}
-	area := func(left, right []pt, i0, i1 int) float64 {
-		ring := append([]pt{}, left[i0:i1+1]...)
+	area := func(left, right []orb.Point, i0, i1 int) float64 {
+		ring := append(orb.Ring{}, left[i0:i1+1]...)
 		for i := i1; i >= i0; i-- {
 			ring = append(ring, right[i])
 		}
@@ -188,20 +191,18 @@ func (g *gen) wetlandZones() ([]zoneDraft, error) {
 		}
 		return len(s) - 1
 	}
-	byKind := map[string][][][]pt{}
+	byKind := map[string]orb.MultiPolygon{}
 	for k := 0; k < 4; k++ {
 		i0, i1 := idx(fr[k]), idx(fr[k+1])
-		ring := append([]pt{}, left[i0:i1+1]...)
+		ring := append(orb.Ring{}, left[i0:i1+1]...)
 		for i := i1; i >= i0; i-- {
 			ring = append(ring, right[i])
 		}
 		ring = append(ring, left[i0])
-		if ringArea(ring) < 0 {
-			for a, b := 0, len(ring)-1; a < b; a, b = a+1, b-1 {
-				ring[a], ring[b] = ring[b], ring[a]
-			}
+		if ring.Orientation() == orb.CW {
+			ring.Reverse()
 		}
-		byKind[kinds[k]] = append(byKind[kinds[k]], [][]pt{ring})
+		byKind[kinds[k]] = append(byKind[kinds[k]], orb.Polygon{ring})
 	}
 	var out []zoneDraft
 	for _, k := range []string{"conservation", "restoration", "reasonable_use"} {
@@ -251,20 +252,19 @@ func radialArea(rs []float64) float64 {
 	return 0.5 * a * math.Sin(2*math.Pi/float64(len(rs)))
 }
 
-func radialRing(c pt, rs []float64) []pt {
-	ring := make([]pt, 0, len(rs)+1)
+func radialRing(c orb.Point, rs []float64) orb.Ring {
+	ring := make(orb.Ring, 0, len(rs)+1)
 	for j, rr := range rs {
 		th := 2 * math.Pi * float64(j) / float64(len(rs))
-		ring = append(ring, pt{c.X + rr*math.Cos(th), c.Y + rr*math.Sin(th)})
+		ring = append(ring, orb.Point{c.X() + rr*math.Cos(th), c.Y() + rr*math.Sin(th)})
 	}
 	return append(ring, ring[0])
 }
 
-func reversed(r []pt) []pt {
-	out := make([]pt, len(r))
-	for i, p := range r {
-		out[len(r)-1-i] = p
-	}
+// reversed is a copy of r the other way round: a hole's winding.
+func reversed(r orb.Ring) orb.Ring {
+	out := r.Clone()
+	out.Reverse()
 	return out
 }
 
@@ -296,8 +296,8 @@ func (g *gen) reserveZones() ([]zoneDraft, error) {
 		for attempt := 0; attempt < 40 && !ok; attempt++ {
 			c := anchors[i]
 			jit := 600 + 150*float64(attempt)
-			c.X += (r.Float64()*2 - 1) * jit
-			c.Y += (r.Float64()*2 - 1) * jit
+			c[0] += (r.Float64()*2 - 1) * jit
+			c[1] += (r.Float64()*2 - 1) * jit
 			fc := 0.28 + 0.1*r.Float64()
 			fb := 0.22 + 0.08*r.Float64()
 			core := newBlob(r, 0.45).radii()
@@ -325,7 +325,7 @@ func (g *gen) reserveZones() ([]zoneDraft, error) {
 			buf := grow(core, newBlob(r, 0.6).radii(), target*fb)
 			exp := grow(buf, newBlob(r, 0.6).radii(), target*(1-fc-fb))
 			coreRing, bufRing, expRing := radialRing(c, core), radialRing(c, buf), radialRing(c, exp)
-			expWKB := encodeMultiPolygon([][][]pt{{expRing}})
+			expWKB := wkb.MustMarshal(orb.MultiPolygon{{expRing}})
 			var fits bool
 			if err := g.tx.QueryRow(g.ctx, `WITH e AS (SELECT ST_GeomFromWKB($1, 4548) AS g)
 				SELECT ST_Within(e.g, ST_Buffer(c.gm, -300))
@@ -341,9 +341,9 @@ func (g *gen) reserveZones() ([]zoneDraft, error) {
 			ok = true
 			placed = append(placed, expWKB)
 			out = append(out,
-				zoneDraft{"nature_reserve", "core", s.Site, s.Site + "核心区", [][][]pt{{coreRing}}},
-				zoneDraft{"nature_reserve", "buffer", s.Site, s.Site + "缓冲区", [][][]pt{{bufRing, reversed(coreRing)}}},
-				zoneDraft{"nature_reserve", "experimental", s.Site, s.Site + "实验区", [][][]pt{{expRing, reversed(bufRing)}}},
+				zoneDraft{"nature_reserve", "core", s.Site, s.Site + "核心区", orb.MultiPolygon{{coreRing}}},
+				zoneDraft{"nature_reserve", "buffer", s.Site, s.Site + "缓冲区", orb.MultiPolygon{{bufRing, reversed(coreRing)}}},
+				zoneDraft{"nature_reserve", "experimental", s.Site, s.Site + "实验区", orb.MultiPolygon{{expRing, reversed(bufRing)}}},
 			)
 		}
 		if !ok {
