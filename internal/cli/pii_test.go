@@ -24,6 +24,7 @@ func testApp(cfg config.Config) (*App, *bytes.Buffer) {
 }
 
 func TestPIIKeygen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a, out := testApp(config.Config{})
 	if err := a.pii(ctx, []string{"keygen"}); err != nil {
@@ -63,6 +64,7 @@ func TestPIIKeygen(t *testing.T) {
 }
 
 func TestPIIRotate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool, url := pgtest.NewWithURL(t)
 	const id, account = "36113019900101123X", "6217001234567890123"
@@ -114,6 +116,7 @@ func TestPIIRotate(t *testing.T) {
 }
 
 func TestDemoKeyring(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, out := testApp(config.Config{DevDBDir: dir})
 	kr, err := a.demoKeyring()

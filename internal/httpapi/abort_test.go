@@ -20,6 +20,7 @@ import (
 // must not leak pool connections, nor be logged as server errors; afterwards every request is
 // answered again.
 func TestAbortedClientsLeaveServerHealthy(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGridN(t, pool, 40) // 1,600 parcels: an export takes long enough to be cut mid-stream
 	var logs syncBuffer

@@ -92,6 +92,7 @@ func (e eligibilityAnswer) rule(id string) (bool, string) {
 }
 
 func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)
@@ -239,6 +240,7 @@ func TestRecomputeEligibilitySubsidiesAndRoll(t *testing.T) {
 }
 
 func TestAuthorisedRollShowsOwners(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)
@@ -270,6 +272,7 @@ func TestAuthorisedRollShowsOwners(t *testing.T) {
 // TestPolicyAndParcelVersionsReplay: a new policy version changes the verdict from its effective
 // date, a new parcel version from its own; as_of replays either side.
 func TestPolicyAndParcelVersionsReplay(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)
@@ -316,6 +319,7 @@ func TestPolicyAndParcelVersionsReplay(t *testing.T) {
 }
 
 func TestIncrementalRecomputeTouchesOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)

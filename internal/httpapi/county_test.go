@@ -15,6 +15,7 @@ import (
 // through every reader: GDAL over OGC API Features, point lookups inside random parcels, and
 // keyset paging over the whole county.
 func TestSeededCounty(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	if _, err := demo.Seed(ctx, pool, demo.Options{Parcels: 1200, Seed: 7, PII: piitest.TestKeyring(t)}); err != nil {

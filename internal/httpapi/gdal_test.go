@@ -94,6 +94,7 @@ func checkGDALReadsServer(t *testing.T, pool *pgxpool.Pool, baseURL string, page
 }
 
 func TestGDALReadsOGCAPI(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
 	ts := newServer(t, pool)
@@ -101,6 +102,7 @@ func TestGDALReadsOGCAPI(t *testing.T) {
 }
 
 func TestGDALReadsExports(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
 	ts := newServer(t, pool)

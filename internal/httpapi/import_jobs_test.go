@@ -94,6 +94,7 @@ func untilJob(t *testing.T, url, token string, id int64, what string, ok func(jo
 // both say cancelled and who did it, and both cancellations are audited. Only the submitter or an
 // administrator may cancel; an ended import cannot be.
 func TestImportQueueAndCancel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	if _, err := pool.Exec(ctx, `INSERT INTO admin_unit (code, level, name, geom) VALUES

@@ -11,6 +11,7 @@ import (
 )
 
 func TestOGCLandingConformanceCollections(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
 	ts := newServer(t, pool)
@@ -63,6 +64,7 @@ func TestOGCLandingConformanceCollections(t *testing.T) {
 }
 
 func TestOGCItems(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
 	ts := newServer(t, pool)

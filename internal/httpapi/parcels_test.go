@@ -56,6 +56,7 @@ func getJSON(t *testing.T, u string, v any) *http.Response {
 }
 
 func TestParcelByCode(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
 	ts := newServer(t, pool)
@@ -100,6 +101,7 @@ func TestParcelByCode(t *testing.T) {
 }
 
 func TestPointLookupFindsEveryParcel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
@@ -144,6 +146,7 @@ func TestPointLookupFindsEveryParcel(t *testing.T) {
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func TestBBoxPagingVisitsEveryParcelOnce(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
 	ts := newServer(t, pool)
@@ -180,6 +183,7 @@ func TestBBoxPagingVisitsEveryParcelOnce(t *testing.T) {
 }
 
 func TestLookupRejectsBadParameters(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	ts := newServer(t, pool)
 	cases := []struct{ query, param, detail string }{
@@ -209,6 +213,7 @@ func TestLookupRejectsBadParameters(t *testing.T) {
 }
 
 func TestExport(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
 	ts := newServer(t, pool)

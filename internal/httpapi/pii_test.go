@@ -102,6 +102,7 @@ func getRoll(t *testing.T, url, token string) (int, rollAnswer, []byte) {
 // to those allowed to see them and their masked forms to others; no log line, even at debug
 // level, carries them.
 func TestRollDecryptsOwners(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)
@@ -149,6 +150,7 @@ func TestRollDecryptsOwners(t *testing.T) {
 // TestRollNeedsTheRightKey: no key, or another key than the data's, answers 503 telling the
 // administrator what to configure; neither the answer nor the log shows personal data.
 func TestRollNeedsTheRightKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)

@@ -70,6 +70,7 @@ func wantProblem(t *testing.T, resp *http.Response, body []byte, status int, det
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, pgtest.New(t))
 	resp, body := get(t, ts.URL+"/healthz")
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ok"`) {
@@ -82,6 +83,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestNotReadyWithoutMigrations(t *testing.T) {
+	t.Parallel()
 	pool, err := postgis.Open(context.Background(), pgtest.Empty(t))
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +98,7 @@ func TestNotReadyWithoutMigrations(t *testing.T) {
 }
 
 func TestDatabaseDownIs503(t *testing.T) {
+	t.Parallel()
 	// A server whose database is not there: nothing listens on port 1.
 	pool, err := pgxpool.New(context.Background(), "postgres://postgres@127.0.0.1:1/ecocomp?sslmode=disable&connect_timeout=2")
 	if err != nil {
@@ -108,6 +111,7 @@ func TestDatabaseDownIs503(t *testing.T) {
 }
 
 func TestUnknownPathIsProblem(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, pgtest.New(t))
 	resp, body := get(t, ts.URL+"/api/v1/nothing-here")
 	wantProblem(t, resp, body, http.StatusNotFound, "/api/v1/nothing-here")
@@ -127,6 +131,7 @@ func TestWrongMethodIsProblem(t *testing.T) {
 
 // TestWebMapAssets: the map and every asset it loads come from the binary (no CDN).
 func TestWebMapAssets(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t, pgtest.New(t))
 	resp, body := get(t, ts.URL+"/")
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {

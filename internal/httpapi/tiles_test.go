@@ -39,6 +39,7 @@ func readTile(t *testing.T, base, layer string, z, x, y int) (resp *http.Respons
 }
 
 func TestVectorTiles(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pool := pgtest.New(t)

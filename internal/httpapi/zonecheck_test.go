@@ -59,6 +59,7 @@ type checkAnswer struct {
 }
 
 func TestZoneCheck(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)
 	ts := newServer(t, pool)

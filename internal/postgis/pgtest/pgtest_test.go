@@ -10,6 +10,7 @@ import (
 // TestTemplateDroppedWhenUnused: a template that a test binary still uses (its shared lock) is
 // kept; once nobody uses it, it is dropped, so tests leave no database behind.
 func TestTemplateDroppedWhenUnused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	name := "ecocomp_tmpl_pgtest_" + randomHex(4)
 	admin := connectAdmin(t)
