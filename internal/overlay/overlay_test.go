@@ -71,6 +71,7 @@ func overlaps(t *testing.T, pool *pgxpool.Pool) map[string]overlap {
 }
 
 func TestOverlaysByHand(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	// Parcel 1: 200 m × 200 m (60 亩), its west half in the core zone → 30 亩, share ½.

@@ -15,6 +15,7 @@ import (
 // TestMigrationRefusesPlaintextItCannotEncrypt runs migration 00015 down and up again around
 // owners stored in clear the way they were before it.
 func TestMigrationRefusesPlaintextItCannotEncrypt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	b, err := migrations.FS.ReadFile("00015_owner_pii_encrypted.sql")

@@ -70,6 +70,7 @@ func loadOwners(t *testing.T, pool *pgxpool.Pool, kr *pii.Keyring) []int64 {
 }
 
 func TestFindByIDNumber(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	kr := piitest.TestKeyring(t)
@@ -130,6 +131,7 @@ func TestFindByIDNumber(t *testing.T) {
 }
 
 func TestTamperedOwnerDataFails(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	kr := piitest.TestKeyring(t)
@@ -162,6 +164,7 @@ func TestTamperedOwnerDataFails(t *testing.T) {
 }
 
 func TestRotate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	a := piitest.Keyring(t, piitest.Key)

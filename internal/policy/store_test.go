@@ -56,6 +56,7 @@ func collectiveRate(t *testing.T, p *Policy) Fen {
 }
 
 func TestStoreAndInForce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 
@@ -135,6 +136,7 @@ func mustByID(t *testing.T, db *pgxpool.Pool, id VersionID) *Policy {
 
 // Two versions in force from the same day: the one loaded last wins.
 func TestInForceTieGoesToLatestLoaded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	load(t, db, policyseeds.Embedded2026(), "2026.json")
@@ -151,6 +153,7 @@ func TestInForceTieGoesToLatestLoaded(t *testing.T) {
 }
 
 func TestStoreIdenticalContentIsNoop(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	raw := policyseeds.Embedded2026()
@@ -180,6 +183,7 @@ func TestStoreIdenticalContentIsNoop(t *testing.T) {
 }
 
 func TestStoreRefusesChangedContentUnderTheSameLabel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	load(t, db, policyseeds.Embedded2026(), "seeds/policy/2026.json")
@@ -202,6 +206,7 @@ func TestStoreRefusesChangedContentUnderTheSameLabel(t *testing.T) {
 }
 
 func TestStoreChecksCodesAgainstTheDictionary(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	raw := mutate(t, func(d map[string]any) {
 		at(d, "ownership_classes")["other"] = []any{"90", "99"}
@@ -224,6 +229,7 @@ func TestStoreChecksCodesAgainstTheDictionary(t *testing.T) {
 }
 
 func TestStoreRefusesRawThatIsNotThePolicy(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	p := mustParse(t, policyseeds.Embedded2026())
 	other := variant(t, "2026.2", 2026, "2026-01-01", "17.00")
@@ -233,6 +239,7 @@ func TestStoreRefusesRawThatIsNotThePolicy(t *testing.T) {
 }
 
 func TestStoreNotifiesAndVersionsAreImmutable(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	db := pgtest.New(t)
@@ -267,6 +274,7 @@ func TestStoreNotifiesAndVersionsAreImmutable(t *testing.T) {
 
 // The policy's vocabulary of area and zone kinds is the schema's.
 func TestZoneKindsMatchTheSchema(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	rows, err := db.Query(context.Background(), `SELECT area_kind, zone_kind, label_zh, label_en FROM zone_kind ORDER BY area_kind, zone_kind`)
 	if err != nil {
@@ -296,6 +304,7 @@ func TestZoneKindsMatchTheSchema(t *testing.T) {
 
 // Files saved by Windows editors may start with a byte-order mark.
 func TestStoreAcceptsAByteOrderMark(t *testing.T) {
+	t.Parallel()
 	db := pgtest.New(t)
 	raw := append([]byte("\xef\xbb\xbf"), policyseeds.Embedded2026()...)
 	l, err := Load(context.Background(), db, raw, "bom.json")

@@ -23,6 +23,7 @@ func insertParcel(ctx context.Context, pool *pgxpool.Pool, code, geomSQL, diLei 
 }
 
 func TestParcelConstraints(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	if err := insertParcel(ctx, pool, "361130100001000100001", square, "030100"); err != nil {
@@ -93,6 +94,7 @@ func TestParcelConstraints(t *testing.T) {
 }
 
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	if _, err := pool.Exec(ctx, `INSERT INTO audit_log (actor, action, entity) VALUES ('test', 'seed', 'parcel')`); err != nil {
@@ -111,6 +113,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 }
 
 func TestZoneKindMustFitAreaKind(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	var id int64
@@ -129,6 +132,7 @@ func TestZoneKindMustFitAreaKind(t *testing.T) {
 // The batch and owner of a parcel must exist, and are kept while parcels refer to them (statement
 // triggers since migration 00013, under the foreign keys' names).
 func TestParcelReferences(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	var owner, batch int64
@@ -184,6 +188,7 @@ func TestParcelReferences(t *testing.T) {
 // when it supplies them (the import computes them with the same functions), recomputed when an
 // update moves the geometry.
 func TestParcelAreas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	if err := insertParcel(ctx, pool, "361130100001000100001", square, "030100"); err != nil {

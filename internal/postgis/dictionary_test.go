@@ -14,6 +14,7 @@ import (
 // code 5 非公有 says only "neither state nor collective": it must not become 40 企业 (enterprise)
 // — it maps to 80 非公有（未细分）, a platform code.
 func TestCodeDictionaryStandards(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	labels := []struct{ field, scheme, code, label, mapsTo string }{

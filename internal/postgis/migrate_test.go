@@ -9,6 +9,7 @@ import (
 )
 
 func TestMigrateFromEmptyThenAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool, err := postgis.Open(ctx, pgtest.Empty(t))
 	if err != nil {

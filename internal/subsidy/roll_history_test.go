@@ -23,6 +23,7 @@ import (
 // transaction — leaves that roll exactly as it was; the next full recompute of 2026 takes the
 // import in.
 func TestPastRollUnchangedByLaterImport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	const n = 10

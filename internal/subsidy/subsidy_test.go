@@ -51,6 +51,7 @@ type want struct {
 }
 
 func TestLinesByHand(t *testing.T) {
+	t.Parallel()
 	pol := policy2026(t)
 	cases := []struct {
 		name  string
@@ -104,6 +105,7 @@ func TestLinesByHand(t *testing.T) {
 }
 
 func TestAmountsRoundToTheFen(t *testing.T) {
+	t.Parallel()
 	// 0.0333 ha = 0.4995 亩 → 0.50 亩 (half up) × 16.00 = 8.00; 0.01 亩 × 0.25 = 0.0025 → 0.00;
 	// 0.02 亩 × 0.25 = 0.005 → 0.01 (half up).
 	p := parcel("20", "011", "1", "21")
@@ -128,6 +130,7 @@ func TestAmountsRoundToTheFen(t *testing.T) {
 // the 天然商品林停伐管护补助 pays only the land classes it covers (natural arbor forest, 030100).
 // Every parcel is 4 ha = 60 亩.
 func TestForbiddenLoggingIsCompensated(t *testing.T) {
+	t.Parallel()
 	pol := policy2026(t)
 	type got struct {
 		program, area, amount string
@@ -196,6 +199,7 @@ func TestForbiddenLoggingIsCompensated(t *testing.T) {
 // experimental zone falls between programmes — and says so: one pending line
 // (uncovered_logging_ban, 60 亩, 0.00) whose basis cites the article that forbids logging.
 func TestUncoveredLoggingBanIsListed(t *testing.T) {
+	t.Parallel()
 	var doc map[string]any
 	if err := json.Unmarshal(policyseeds.Embedded2026(), &doc); err != nil {
 		t.Fatal(err)
@@ -236,6 +240,7 @@ func TestUncoveredLoggingBanIsListed(t *testing.T) {
 // parcel: 10 × 60 = 600.00, 9.75 × 60 = 585.00 to the owner, 15.00 kept. Lines without a county
 // part pay the owner everything (natural commercial forest: 960.00 to the owner).
 func TestOwnerShareAndCountyPart(t *testing.T) {
+	t.Parallel()
 	pol := policy2026(t)
 	for _, tc := range []struct {
 		name                    string
