@@ -87,6 +87,23 @@ var routeRules = map[string]rule{
 	"POST /api/v1/cases/{id}/objections":                  staff(auth.CaseOfficer, auth.Admin),
 	"POST /api/v1/cases/{id}/objections/{oid}/resolution": staff(auth.CaseOfficer, auth.Admin),
 	"GET /api/v1/reserve":                                 read,
+	// The wetland bank: case officers propose and decide projects, release credits (with an
+	// administrator) and open debits; finance records sales (the payment into the fund);
+	// administrators correct the ledger. Staff read balances and statements; the patch layer
+	// is public like the zones.
+	"GET /api/v1/wetland/patches":                    read,
+	"POST /api/v1/wetland/projects":                  staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/wetland/projects":                   staffRead,
+	"GET /api/v1/wetland/projects/{id}":              staffRead,
+	"POST /api/v1/wetland/projects/{id}/transitions": staff(auth.CaseOfficer, auth.Admin),
+	"POST /api/v1/wetland/projects/{id}/releases":    staff(auth.CaseOfficer, auth.Admin),
+	"POST /api/v1/wetland/projects/{id}/corrections": staff(auth.Admin),
+	"POST /api/v1/wetland/debits":                    staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/wetland/debits":                     staffRead,
+	"GET /api/v1/wetland/debits/{id}":                staffRead,
+	"POST /api/v1/wetland/debits/{id}/sales":         staff(auth.Finance),
+	"GET /api/v1/wetland/ledger":                     staffRead,
+	"GET /api/v1/wetland/balance":                    staffRead,
 	// The case file: documents may carry an owner's identity card, so only those who work
 	// cases read them (each read audited); the 四至图 names the owner in clear for finance only;
 	// the public-notice list masks owners whoever asks.

@@ -18,6 +18,7 @@ import (
 	"github.com/wuyuan-forestry/ecocomp/internal/facts"
 	"github.com/wuyuan-forestry/ecocomp/internal/policy"
 	"github.com/wuyuan-forestry/ecocomp/internal/subsidy"
+	"github.com/wuyuan-forestry/ecocomp/internal/wetland"
 	"github.com/wuyuan-forestry/ecocomp/internal/zonecheck"
 )
 
@@ -169,6 +170,9 @@ func (s *Server) zoneCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := zonecheck.Check(r.Context(), s.pool, pol, mp, req.Activity)
 	if err != nil {
+		return err
+	}
+	if res.Wetland, err = wetland.Assess(r.Context(), s.pool, pol, req.Geometry, req.Activity); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)

@@ -68,6 +68,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.sessionRoutes(r)
 	s.ownerRoutes(r)
 	s.caseRoutes(r)
+	s.wetlandRoutes(r)
 	s.casefileRoutes(r)
 	s.townshipRoutes(r)
 	s.fontRoutes(r)

@@ -1034,6 +1034,7 @@ func (r *sectionReader) wetlandBank(n *jnode, path string) {
 	w.Confirmed = r.boolean(v, p)
 	v, p = o.opt("note")
 	w.Note = r.text(v, p, false)
+	r.bankRules(o, w)
 	o.end()
 
 	// A debit can only arise where the activity is possible at all.

@@ -581,6 +581,8 @@ type WetlandBank struct {
 	Release              Release               `json:"release"`
 	Confirmed            bool                  `json:"confirmed"`
 	Note                 string                `json:"note,omitempty"`
+	// Rules are the bank ledger's optional keys (wetland.go), defaulted when absent.
+	Rules BankRules `json:"rules"`
 }
 
 // CreditType says how many 亩 of a kind of restoration earn one credit.
@@ -769,6 +771,7 @@ func (p *Policy) Unconfirmed() []Caveat {
 		add(w.CreditTypes[id].Confirmed, "wetland_bank.credit_types."+id, w.CreditTypes[id].Note)
 	}
 	add(w.Release.Confirmed, "wetland_bank.release", w.Release.Note)
+	w.bankCaveats(add)
 	if p.Cases != nil {
 		add(p.Cases.Confirmed, "cases", p.Cases.Note)
 	}

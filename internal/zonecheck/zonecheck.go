@@ -59,6 +59,9 @@ type Result struct {
 	Message       string     `json:"message"`
 	Zones         []Zone     `json:"zones"`
 	TotalFee      policy.Fen `json:"total_fee_yuan"`
+	// Wetland is what the footprint owes the wetland bank from the wetland patches it covers
+	// (wetland.Assessment, filled by the HTTP layer: this package cannot import it).
+	Wetland any `json:"wetland,omitempty"`
 }
 
 // Request is the body of POST /api/v1/zone-check.
