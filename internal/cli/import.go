@@ -17,8 +17,9 @@ import (
 )
 
 const (
-	importParcelsUsage = "import parcels FILE [--srid N] [--encoding GBK|UTF-8] [--mapping FILE] [--layer NAME] [--dry-run] [--full] [--json] [--report FILE]"
-	importZonesUsage   = "import zones FILE --area NAME --area-kind nature_reserve|wetland_park [--level national|provincial|municipal|county] --zone-field FIELD [--value-map k=v,...] [--site-field FIELD] [--srid N] [--encoding E] [--dry-run] [--json] [--report FILE]"
+	importParcelsUsage  = "import parcels FILE [--srid N] [--encoding GBK|UTF-8] [--mapping FILE] [--layer NAME] [--dry-run] [--full] [--json] [--report FILE]"
+	importWetlandsUsage = "import wetlands FILE --type-field F --importance-field F [--code-field F] [--name-field F] [--area NAME] [--srid N] [--encoding E] [--dry-run] [--json] [--report FILE]"
+	importZonesUsage    = "import zones FILE --area NAME --area-kind nature_reserve|wetland_park [--level national|provincial|municipal|county] --zone-field FIELD [--value-map k=v,...] [--site-field FIELD] [--srid N] [--encoding E] [--dry-run] [--json] [--report FILE]"
 )
 
 // importCmd is `ecocomp import parcels|zones FILE …`: a zipped Shapefile set, a GeoPackage or
@@ -33,8 +34,10 @@ func (a *App) importCmd(ctx context.Context, args []string) error {
 		return a.importFile(ctx, ingest.KindParcels, args[1:])
 	case "zones":
 		return a.importFile(ctx, ingest.KindZones, args[1:])
+	case ingest.KindWetlands:
+		return a.importWetlands(ctx, args[1:])
 	}
-	return usagef("import: unknown dataset %q; use parcels or zones", args[0])
+	return usagef("import: unknown dataset %q; use parcels, zones or wetlands", args[0])
 }
 
 func (a *App) importFile(ctx context.Context, kind string, args []string) error {
@@ -193,6 +196,56 @@ func (a *App) writeReport(rep *ingest.Report, asJSON bool, file string) error {
 	}
 	if err := os.Rename(tmp.Name(), file); err != nil {
 		return fmt.Errorf("cannot write %s: %v", file, err)
+	}
+	return nil
+}
+
+// importWetlands is `ecocomp import wetlands FILE …`: the wetland bank's patches (type after
+// GB/T 24708, importance), replacing the inventory of --area (or the patches outside any
+// protected area) all or nothing.
+func (a *App) importWetlands(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("import wetlands", flag.ContinueOnError)
+	srid := fs.Int("srid", 0, "EPSG code of the file's coordinates, overriding its CRS (e.g. 4548, 4490)")
+	encoding := fs.String("encoding", "", "text encoding of a Shapefile's DBF (GBK, UTF-8 …); default: the .cpg, else detected")
+	layer := fs.String("layer", "", "the layer, or the Shapefile in the zip, to read when there are several")
+	dryRun := fs.Bool("dry-run", false, "validate and report what would change; write nothing")
+	jsonOut := fs.Bool("json", false, "print the JSON report instead of the readable one")
+	reportFile := fs.String("report", "", "also write the JSON report to this file")
+	area := fs.String("area", "", "the protected area whose inventory the file replaces (default: the patches outside any)")
+	var f ingest.WetlandFields
+	fs.StringVar(&f.Type, "type-field", "", "the field holding each patch's wetland type: a GB/T 24708 code (1201) or name (永久性河流)")
+	fs.StringVar(&f.Importance, "importance-field", "", "the field holding its importance: national, provincial, general (国家重要湿地, 省级重要湿地, 一般湿地)")
+	fs.StringVar(&f.Code, "code-field", "", "the field holding the patch's code (optional)")
+	fs.StringVar(&f.Name, "name-field", "", "the field holding the patch's name (optional)")
+	file, err := a.fileAndFlags(fs, args, importWetlandsUsage)
+	if err != nil {
+		return ignoreHelp(err)
+	}
+	if f.Type == "" || f.Importance == "" {
+		return usagef("import wetlands: --type-field and --importance-field are required (usage: ecocomp %s)", importWetlandsUsage)
+	}
+	opt := ingest.Options{SRID: *srid, Layer: *layer, DryRun: *dryRun, Area: *area, MaxFeatures: a.Cfg.ImportMaxFeatures, Log: a.logger()}
+	if *encoding != "" {
+		e, ok := ingest.NormalizeEncoding(*encoding)
+		if !ok {
+			return usagef("import wetlands: --encoding %q is not offered; use GBK, GB18030, UTF-8, BIG5 or CP1252", *encoding)
+		}
+		opt.Encoding = e
+	}
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("cannot read %s: %v", file, errors.Unwrap(err))
+	}
+	pool, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	rep, err := ingest.ImportWetlands(ctx, pool, file, opt, f)
+	if werr := a.writeReport(rep, *jsonOut, *reportFile); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return errors.New(plain(err))
 	}
 	return nil
 }
