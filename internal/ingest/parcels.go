@@ -103,12 +103,12 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 		return nil
 	}
 	opt.progress("recomputing %d parcels", len(ids))
-	rc, err := recomputeParcels(ctx, r.tx, ids)
+	rc, err := r.recomputeParcels(ctx, ids)
 	if err != nil {
 		return err
 	}
 	rep.Recompute = &rc
-	if err := storeRecompute(ctx, r.tx, rep); err != nil {
+	if err := r.storeRecompute(ctx, rep); err != nil {
 		return err
 	}
 	rep.Status = StatusImported

@@ -17,9 +17,9 @@ import (
 var china = time.FixedZone("CST", 8*3600)
 
 // resultYear is the year results are recomputed for: that of the latest recompute, or this year.
-func resultYear(ctx context.Context, tx pgx.Tx) (int, error) {
+func (r *run) resultYear(ctx context.Context) (int, error) {
 	year := time.Now().In(china).Year()
-	err := tx.QueryRow(ctx, `SELECT year FROM recompute_run ORDER BY id DESC LIMIT 1`).Scan(&year)
+	err := r.db().scan(ctx, sqlStmt("result_year", nil), nil, &year)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return 0, err
 	}
@@ -29,8 +29,8 @@ func resultYear(ctx context.Context, tx pgx.Tx) (int, error) {
 // recomputeParcels recomputes overlays, eligibility and subsidies of the new parcel versions in
 // the import's transaction, so that they land with the import or not at all: no result is ever
 // stale. Without a policy for the year it skips, saying so; any other failure fails the import.
-func recomputeParcels(ctx context.Context, tx pgx.Tx, ids []int64) (Recomputed, error) {
-	year, err := resultYear(ctx, tx)
+func (r *run) recomputeParcels(ctx context.Context, ids []int64) (Recomputed, error) {
+	year, err := r.resultYear(ctx)
 	if err != nil {
 		return Recomputed{}, err
 	}
@@ -39,14 +39,14 @@ func recomputeParcels(ctx context.Context, tx pgx.Tx, ids []int64) (Recomputed, 
 		rc.Note = "nothing changed, nothing to recompute"
 		return rc, nil
 	}
-	sum, err := recompute.ParcelsIn(ctx, tx, rc.Year, ids)
+	sum, err := recompute.ParcelsIn(ctx, r.tx, rc.Year, ids)
 	return recomputed(rc, sum, err)
 }
 
 // recomputeZones recomputes, in the import's transaction, the overlays of the given zones and the
 // results of every parcel they touch, and of the parcels that lay in zones since deleted.
-func recomputeZones(ctx context.Context, tx pgx.Tx, zoneIDs, parcelIDs []int64) (Recomputed, error) {
-	year, err := resultYear(ctx, tx)
+func (r *run) recomputeZones(ctx context.Context, zoneIDs, parcelIDs []int64) (Recomputed, error) {
+	year, err := r.resultYear(ctx)
 	if err != nil {
 		return Recomputed{}, err
 	}
@@ -57,12 +57,12 @@ func recomputeZones(ctx context.Context, tx pgx.Tx, zoneIDs, parcelIDs []int64) 
 	}
 	var sum recompute.Summary
 	if len(zoneIDs) > 0 {
-		sum, err = recompute.ZonesIn(ctx, tx, rc.Year, zoneIDs)
+		sum, err = recompute.ZonesIn(ctx, r.tx, rc.Year, zoneIDs)
 		rc.Zones = len(zoneIDs)
 	}
 	if err == nil && len(parcelIDs) > 0 {
 		var more recompute.Summary
-		more, err = recompute.ParcelsIn(ctx, tx, rc.Year, parcelIDs)
+		more, err = recompute.ParcelsIn(ctx, r.tx, rc.Year, parcelIDs)
 		more.Parcels += sum.Parcels
 		sum = more
 	}
@@ -83,7 +83,7 @@ func recomputed(rc Recomputed, sum recompute.Summary, err error) (Recomputed, er
 
 // storeRecompute adds the recompute's outcome to the batch's stored report, in the import's
 // transaction.
-func storeRecompute(ctx context.Context, tx pgx.Tx, rep *Report) error {
+func (r *run) storeRecompute(ctx context.Context, rep *Report) error {
 	if rep.Batch == 0 || rep.Recompute == nil {
 		return nil
 	}
@@ -91,6 +91,5 @@ func storeRecompute(ctx context.Context, tx pgx.Tx, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE import_batch SET report = jsonb_set(report, '{recompute}', $2) WHERE id = $1`, rep.Batch, b)
-	return err
+	return r.exec(ctx, sqlStmt("store_recompute", nil), rep.Batch, b)
 }

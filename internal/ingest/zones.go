@@ -193,12 +193,12 @@ func importZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Optio
 		return nil
 	}
 	opt.progress("recomputing %d zones", len(zoneIDs))
-	rc, err := recomputeZones(ctx, r.tx, zoneIDs, parcelIDs)
+	rc, err := r.recomputeZones(ctx, zoneIDs, parcelIDs)
 	if err != nil {
 		return err
 	}
 	rep.Recompute = &rc
-	if err := storeRecompute(ctx, r.tx, rep); err != nil {
+	if err := r.storeRecompute(ctx, rep); err != nil {
 		return err
 	}
 	rep.Status = StatusImported
