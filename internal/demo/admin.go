@@ -6,7 +6,6 @@ import (
 	"math"
 	"sort"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
@@ -106,126 +105,27 @@ func (g *gen) buildVillages() error {
 	if err := g.loadSeats(); err != nil {
 		return err
 	}
-	r := stream(g.seed, "villages")
-	nv := 185 + r.IntN(31)
-	area := g.countyHa * 1e4
-	// The county town (蚺城街道) is cut into small urban communities: a ring of fixed points
-	// around its seat; the villages spread over the rest.
-	town := g.townships[0].SeatM
-	fixed := []orb.Point{town}
-	for i := 0; i < 6; i++ {
-		a := (float64(i) + 0.3*r.Float64()) * math.Pi / 3
-		d := 1700 + 500*r.Float64()
-		fixed = append(fixed, orb.Point{town.X() + d*math.Cos(a), town.Y() + d*math.Sin(a)})
-	}
-	seeds := samplePoints(r, g.county, nv, 8, area, nil, fixed...)
-	if err := g.exec(`CREATE TEMP TABLE d_vseed (label int PRIMARY KEY, geom geometry) ON COMMIT DROP`); err != nil {
-		return err
-	}
+	seeds := g.placeVillages()
 	labels := make([]int32, len(seeds))
 	xs, ys := make([]float64, len(seeds)), make([]float64, len(seeds))
 	for i, p := range seeds {
 		labels[i], xs[i], ys[i] = int32(i), p.X(), p.Y()
 	}
+	if err := g.exec(`CREATE TEMP TABLE d_vseed (label int PRIMARY KEY, geom geometry) ON COMMIT DROP`); err != nil {
+		return err
+	}
 	if err := g.exec(`INSERT INTO d_vseed SELECT l, ST_SetSRID(ST_MakePoint(x, y), 4548)
 		FROM unnest($1::int[], $2::float8[], $3::float8[]) AS u(l, x, y)`, labels, xs, ys); err != nil {
 		return err
 	}
-	// Voronoi edges clipped to the county.
-	rows, err := g.tx.Query(g.ctx, `SELECT 0, ST_AsBinary(d.geom)
-		FROM d_county c, LATERAL (SELECT ST_Collect(geom ORDER BY label) AS mp FROM d_vseed) s,
-		LATERAL ST_Dump(ST_Intersection(ST_VoronoiLines(s.mp, 0, ST_Expand(c.gm, 5000)), c.gm)) d
-		WHERE GeometryType(d.geom) = 'LINESTRING' ORDER BY d.path`)
+	lines, err := g.villageEdges()
 	if err != nil {
 		return err
 	}
-	byLabel, _, err := chords(rows)
-	if err != nil {
+	if err := g.villageFaces(lines); err != nil {
 		return err
 	}
-	edges := byLabel[0]
-	// The county boundary (segmentized) as lines and as snap targets.
-	var bb []byte
-	if err := g.tx.QueryRow(g.ctx, `SELECT ST_AsBinary(gb) FROM d_county`).Scan(&bb); err != nil {
-		return err
-	}
-	bparts, err := decodeWKB(bb)
-	if err != nil {
-		return err
-	}
-	bgrid := newGrid(g.county.box.Min, 500)
-	for _, l := range linesOf(bparts) {
-		for _, p := range l {
-			bgrid.add(p)
-		}
-	}
-	edges = prepareEdges(edges, bgrid)
-	lines := make([][]byte, 0, len(edges))
-	for i, e := range edges {
-		l := dist(e[0], e[1])
-		n := max(4, int(math.Ceil(l/40)))
-		line := perturbEdge(e[0], e[1], n, 0.085, stream(g.seed, "village-edge", int64(i)))
-		lines = append(lines, wkb.MustMarshal(line))
-	}
-	if err := g.exec(`CREATE TEMP TABLE d_line (geom geometry) ON COMMIT DROP`); err != nil {
-		return err
-	}
-	if err := g.copyLines("d_line", lines); err != nil {
-		return err
-	}
-	if err := g.exec(`INSERT INTO d_line SELECT ST_SetSRID((ST_Dump(gb)).geom, 4548) FROM d_county`); err != nil {
-		return err
-	}
-	if err := g.polygonize("d_line", "d_vface"); err != nil {
-		return err
-	}
-	if err := g.exec(`ALTER TABLE d_vface ADD label int, ADD inside boolean`); err != nil {
-		return err
-	}
-	if err := g.exec(`CREATE INDEX ON d_vseed USING gist (geom)`); err != nil {
-		return err
-	}
-	if err := g.exec(`UPDATE d_vface f SET
-		label = (SELECT min(s.label) FROM d_vseed s WHERE ST_Intersects(f.geom, s.geom)),
-		inside = ST_Intersects((SELECT gm FROM d_county), ST_PointOnSurface(f.geom))`); err != nil {
-		return err
-	}
-	if err := g.exec(`DELETE FROM d_vface WHERE NOT inside`); err != nil {
-		return err
-	}
-	if err := g.mergeOrphans("d_vface", ""); err != nil {
-		return err
-	}
-	if err := g.exec(`CREATE TEMP TABLE d_village ON COMMIT DROP AS
-		SELECT label, CASE WHEN count(*) = 1 THEN ST_Multi((array_agg(geom))[1]) ELSE ST_Multi(ST_Union(geom)) END AS geom
-		FROM d_vface WHERE label IS NOT NULL GROUP BY label ORDER BY label`); err != nil {
-		return err
-	}
-	if err := g.exec(`CREATE INDEX ON d_village USING gist (geom)`); err != nil {
-		return err
-	}
-	vrows, err := g.tx.Query(g.ctx, `SELECT label, ST_Area(geom), ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), ST_AsBinary(geom)
-		FROM d_village ORDER BY label`)
-	if err != nil {
-		return err
-	}
-	for vrows.Next() {
-		v := &village{}
-		var b []byte
-		if err := vrows.Scan(&v.Label, &v.Area, &v.Centre[0], &v.Centre[1], &b); err != nil {
-			vrows.Close()
-			return err
-		}
-		gp, err := decodeWKB(b)
-		if err != nil {
-			vrows.Close()
-			return err
-		}
-		v.Shape = newPolySet(polygonsOf(gp))
-		v.Seed = seeds[v.Label]
-		g.villages = append(g.villages, v)
-	}
-	if err := vrows.Err(); err != nil {
+	if err := g.readVillages(seeds); err != nil {
 		return err
 	}
 	// The village linework, each shared edge once: the parcels are cut inside it.
@@ -238,72 +138,117 @@ func (g *gen) buildVillages() error {
 	return nil
 }
 
-// copyLines bulk-loads WKB linestrings (EPSG:4548) into table(geom).
-func (g *gen) copyLines(table string, lines [][]byte) error {
-	if err := g.exec(`CREATE TEMP TABLE d_wkb (i int, b bytea) ON COMMIT DROP`); err != nil {
-		return err
+// placeVillages draws the villages' seed points, spread over the county. The county town
+// (蚺城街道) is cut into small urban communities: a ring of fixed points around its seat.
+func (g *gen) placeVillages() []orb.Point {
+	r := stream(g.seed, "villages")
+	nv := 185 + r.IntN(31)
+	area := g.countyHa * 1e4
+	town := g.townships[0].SeatM
+	fixed := []orb.Point{town}
+	for i := 0; i < 6; i++ {
+		a := (float64(i) + 0.3*r.Float64()) * math.Pi / 3
+		d := 1700 + 500*r.Float64()
+		fixed = append(fixed, orb.Point{town.X() + d*math.Cos(a), town.Y() + d*math.Sin(a)})
 	}
-	i := 0
-	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_wkb"}, []string{"i", "b"}, pgx.CopyFromFunc(func() ([]any, error) {
-		if i >= len(lines) {
-			return nil, nil
+	return samplePoints(r, g.county, nv, 8, area, nil, fixed...)
+}
+
+// villageEdges returns the village edges as WKB lines: the Voronoi edges of the seeds in d_vseed
+// clipped to the county, their loose ends snapped to the county boundary, each perturbed once.
+func (g *gen) villageEdges() ([][]byte, error) {
+	rows, err := g.tx.Query(g.ctx, `SELECT 0, ST_AsBinary(d.geom)
+		FROM d_county c, LATERAL (SELECT ST_Collect(geom ORDER BY label) AS mp FROM d_vseed) s,
+		LATERAL ST_Dump(ST_Intersection(ST_VoronoiLines(s.mp, 0, ST_Expand(c.gm, 5000)), c.gm)) d
+		WHERE GeometryType(d.geom) = 'LINESTRING' ORDER BY d.path`)
+	if err != nil {
+		return nil, err
+	}
+	byLabel, _, err := chords(rows)
+	if err != nil {
+		return nil, err
+	}
+	// The county boundary (segmentized) as snap targets.
+	var bb []byte
+	if err := g.tx.QueryRow(g.ctx, `SELECT ST_AsBinary(gb) FROM d_county`).Scan(&bb); err != nil {
+		return nil, err
+	}
+	boundary, err := decodeWKB(bb)
+	if err != nil {
+		return nil, err
+	}
+	bgrid := newGrid(g.county.box.Min, 500)
+	for _, l := range linesOf(boundary) {
+		for _, p := range l {
+			bgrid.add(p)
 		}
-		i++
-		return []any{int32(i), lines[i-1]}, nil
-	})); err != nil {
-		return err
 	}
-	if err := g.exec(`INSERT INTO ` + pgx.Identifier{table}.Sanitize() + ` (geom) SELECT ST_GeomFromWKB(b, 4548) FROM d_wkb ORDER BY i`); err != nil {
-		return err
+	edges := prepareEdges(byLabel[0], bgrid)
+	lines := make([][]byte, 0, len(edges))
+	for i, e := range edges {
+		l := dist(e[0], e[1])
+		n := max(4, int(math.Ceil(l/40)))
+		line := perturbEdge(e[0], e[1], n, 0.085, stream(g.seed, "village-edge", int64(i)))
+		lines = append(lines, wkb.MustMarshal(line))
 	}
-	return g.exec(`DROP TABLE d_wkb`)
+	return lines, nil
 }
 
-// polygonize nodes all lines of src once and polygonizes them into dst(fid, geom): faces whose
-// neighbours share identical edges. Faces are numbered in the order PostGIS returns them.
-func (g *gen) polygonize(src, dst string) error {
-	return g.exec(`CREATE TEMP TABLE ` + pgx.Identifier{dst}.Sanitize() + ` ON COMMIT DROP AS
-		SELECT d.fid::int AS fid, CASE WHEN ST_IsValid(d.geom) THEN d.geom ELSE ST_CollectionExtract(ST_MakeValid(d.geom), 3) END AS geom
-		FROM (SELECT ST_Polygonize(n.geom) AS pg FROM (SELECT (ST_Dump(ST_UnaryUnion(ST_Collect(geom)))).geom FROM ` + pgx.Identifier{src}.Sanitize() + `) n) p,
-		LATERAL ST_Dump(p.pg) WITH ORDINALITY AS d(path, geom, fid)`)
-}
-
-// mergeOrphans gives every face without a label the label of the neighbour it shares the
-// longest boundary with (within the same village when sameCol is set), repeating until no
-// orphan has a labelled neighbour left.
-func (g *gen) mergeOrphans(table, sameCol string) error {
-	t := pgx.Identifier{table}.Sanitize()
-	same := ""
-	if sameCol != "" {
-		c := pgx.Identifier{sameCol}.Sanitize()
-		same = " AND o." + c + " = f." + c
-	}
-	if err := g.exec(`CREATE INDEX ON ` + t + ` USING gist (geom)`); err != nil {
+// villageFaces polygonizes the village edges with the county boundary into d_village(label,
+// geom): each face inside the county goes to the seed it holds or to its longest neighbour.
+func (g *gen) villageFaces(lines [][]byte) error {
+	if err := g.exec(`CREATE TEMP TABLE d_line (geom geometry) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	for iter := 0; iter < 50; iter++ {
-		tag, err := g.tx.Exec(g.ctx, `WITH cand AS (
-				SELECT o.fid, f.label, ST_Length(ST_CollectionExtract(ST_Intersection(o.geom, f.geom), 2)) AS len,
-					ST_Distance(ST_PointOnSurface(o.geom), ST_PointOnSurface(f.geom)) AS d
-				FROM `+t+` o JOIN `+t+` f ON o.geom && f.geom AND f.label IS NOT NULL AND ST_Intersects(o.geom, f.geom)`+same+`
-				WHERE o.label IS NULL),
-			best AS (SELECT DISTINCT ON (fid) fid, label FROM cand ORDER BY fid, len DESC, d, label)
-			UPDATE `+t+` x SET label = best.label FROM best WHERE x.fid = best.fid`)
+	if err := g.copyLines("d_line", lines); err != nil {
+		return err
+	}
+	if err := g.exec(`INSERT INTO d_line SELECT ST_SetSRID((ST_Dump(gb)).geom, 4548) FROM d_county`); err != nil {
+		return err
+	}
+	if err := g.polygonize("d_line", "d_vface"); err != nil {
+		return err
+	}
+	if err := g.execAll(`ALTER TABLE d_vface ADD label int, ADD inside boolean`,
+		`CREATE INDEX ON d_vseed USING gist (geom)`,
+		`UPDATE d_vface f SET
+		label = (SELECT min(s.label) FROM d_vseed s WHERE ST_Intersects(f.geom, s.geom)),
+		inside = ST_Intersects((SELECT gm FROM d_county), ST_PointOnSurface(f.geom))`,
+		`DELETE FROM d_vface WHERE NOT inside`); err != nil {
+		return err
+	}
+	if err := g.mergeOrphans("d_vface", ""); err != nil {
+		return err
+	}
+	return g.execAll(`CREATE TEMP TABLE d_village ON COMMIT DROP AS
+		SELECT label, CASE WHEN count(*) = 1 THEN ST_Multi((array_agg(geom))[1]) ELSE ST_Multi(ST_Union(geom)) END AS geom
+		FROM d_vface WHERE label IS NOT NULL GROUP BY label ORDER BY label`,
+		`CREATE INDEX ON d_village USING gist (geom)`)
+}
+
+// readVillages reads the villages of d_village, in label order, with their shapes in Go.
+func (g *gen) readVillages(seeds []orb.Point) error {
+	rows, err := g.tx.Query(g.ctx, `SELECT label, ST_Area(geom), ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), ST_AsBinary(geom)
+		FROM d_village ORDER BY label`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v := &village{}
+		var b []byte
+		if err := rows.Scan(&v.Label, &v.Area, &v.Centre[0], &v.Centre[1], &b); err != nil {
+			return err
+		}
+		shape, err := decodeWKB(b)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			break
-		}
+		v.Shape = newPolySet(polygonsOf(shape))
+		v.Seed = seeds[v.Label]
+		g.villages = append(g.villages, v)
 	}
-	var left int
-	if err := g.tx.QueryRow(g.ctx, `SELECT count(*) FROM `+t+` WHERE label IS NULL`).Scan(&left); err != nil {
-		return err
-	}
-	if left > 0 {
-		return fmt.Errorf("%d faces of %s could not be given to a neighbour", left, table)
-	}
-	return nil
+	return rows.Err()
 }
 
 // loadSeats reads the township seats and checks that each lies inside the county.

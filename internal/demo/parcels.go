@@ -64,6 +64,36 @@ func (g *gen) buildParcels() error {
 		return nil
 	}
 	counts := allocate(g.villages, g.opt.Parcels)
+	seeds, err := g.placeParcels(counts)
+	if err != nil {
+		return err
+	}
+	g.parcels = seeds
+	if err := g.storeParcelSeeds(); err != nil {
+		return err
+	}
+	lines, err := g.parcelEdges(counts)
+	if err != nil {
+		return err
+	}
+	g.progress("parcel edges: %d", len(lines))
+	if err := g.parcelFaces(lines); err != nil {
+		return err
+	}
+	var got int
+	if err := g.tx.QueryRow(g.ctx, `SELECT count(*) FROM d_parcel`).Scan(&got); err != nil {
+		return err
+	}
+	if got != len(seeds) {
+		return fmt.Errorf("tessellation gave %d parcels for %d seeds", got, len(seeds))
+	}
+	g.progress("parcels: %d", got)
+	return nil
+}
+
+// placeParcels draws the seed points of each village's parcels (counts[i] in village i), denser
+// where the parcel-density field is higher, and numbers them.
+func (g *gen) placeParcels(counts []int) ([]*parcelSeed, error) {
 	density := newField(g.seed, "parcel-density", 3000)
 	var seeds []*parcelSeed
 	for vi, v := range g.villages {
@@ -72,63 +102,69 @@ func (g *gen) buildParcels() error {
 			return math.Exp(1.1 * density.At(p.X(), p.Y()))
 		})
 		if len(ps) != counts[vi] {
-			return fmt.Errorf("village %s: placed %d of %d parcel seeds", v.Code, len(ps), counts[vi])
+			return nil, fmt.Errorf("village %s: placed %d of %d parcel seeds", v.Code, len(ps), counts[vi])
 		}
-		// compartments (林班) of ~25 neighbouring parcels, numbered north-west first; sub-compartments
-		// (小班) numbered in rows from the north, alternating direction.
-		k := max(1, int(math.Round(float64(len(ps))/25)))
-		comp := kmeans(ps, k)
-		byComp := map[int][]int{}
-		for i, c := range comp {
-			byComp[c] = append(byComp[c], i)
-		}
-		cell := math.Sqrt(v.Area / float64(max(len(ps), 1)))
-		local := make([]*parcelSeed, len(ps))
-		for c := 0; c < len(byComp); c++ {
-			idx := byComp[c]
-			sort.SliceStable(idx, func(a, b int) bool {
-				pa, pb := ps[idx[a]], ps[idx[b]]
-				ra, rb := math.Floor(-pa.Y()/(1.5*cell)), math.Floor(-pb.Y()/(1.5*cell))
-				if ra != rb {
-					return ra < rb
-				}
-				if int(ra)%2 == 0 {
-					return pa.X() < pb.X()
-				}
-				return pa.X() > pb.X()
-			})
-			for j, i := range idx {
-				local[i] = &parcelSeed{Village: v, P: ps[i], LinBan: c + 1, XiaoBan: j + 1}
-			}
-		}
-		for _, s := range local {
+		for _, s := range numberParcels(v, ps) {
 			s.ID = len(seeds) + 1
 			seeds = append(seeds, s)
 		}
 	}
-	g.parcels = seeds
-	// seed points
+	return seeds, nil
+}
+
+// numberParcels gives a village's seed points their numbers, in the order of ps: compartments
+// (林班) of ~25 neighbouring parcels, numbered north-west first; sub-compartments (小班) numbered
+// in rows from the north, alternating direction.
+func numberParcels(v *village, ps []orb.Point) []*parcelSeed {
+	k := max(1, int(math.Round(float64(len(ps))/25)))
+	comp := kmeans(ps, k)
+	byComp := map[int][]int{}
+	for i, c := range comp {
+		byComp[c] = append(byComp[c], i)
+	}
+	cell := math.Sqrt(v.Area / float64(max(len(ps), 1)))
+	out := make([]*parcelSeed, len(ps))
+	for c := 0; c < len(byComp); c++ {
+		idx := byComp[c]
+		sort.SliceStable(idx, func(a, b int) bool {
+			pa, pb := ps[idx[a]], ps[idx[b]]
+			ra, rb := math.Floor(-pa.Y()/(1.5*cell)), math.Floor(-pb.Y()/(1.5*cell))
+			if ra != rb {
+				return ra < rb
+			}
+			if int(ra)%2 == 0 {
+				return pa.X() < pb.X()
+			}
+			return pa.X() > pb.X()
+		})
+		for j, i := range idx {
+			out[i] = &parcelSeed{Village: v, P: ps[i], LinBan: c + 1, XiaoBan: j + 1}
+		}
+	}
+	return out
+}
+
+// storeParcelSeeds writes the seed points to d_pseed(id, vlabel, geom).
+func (g *gen) storeParcelSeeds() error {
 	if err := g.exec(`CREATE TEMP TABLE d_pseed (id int PRIMARY KEY, vlabel int, x float8, y float8, geom geometry) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	i := 0
-	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_pseed"}, []string{"id", "vlabel", "x", "y"}, pgx.CopyFromFunc(func() ([]any, error) {
-		if i >= len(seeds) {
-			return nil, nil
-		}
-		s := seeds[i]
-		i++
-		return []any{int32(s.ID), int32(s.Village.Label), s.P.X(), s.P.Y()}, nil
-	})); err != nil {
+	seeds := g.parcels
+	if _, err := g.tx.CopyFrom(g.ctx, pgx.Identifier{"d_pseed"}, []string{"id", "vlabel", "x", "y"},
+		pgx.CopyFromSlice(len(seeds), func(i int) ([]any, error) {
+			s := seeds[i]
+			return []any{int32(s.ID), int32(s.Village.Label), s.P.X(), s.P.Y()}, nil
+		})); err != nil {
 		return err
 	}
-	if err := g.exec(`UPDATE d_pseed SET geom = ST_SetSRID(ST_MakePoint(x, y), 4548)`); err != nil {
-		return err
-	}
-	if err := g.exec(`CREATE INDEX ON d_pseed USING gist (geom)`); err != nil {
-		return err
-	}
-	// Voronoi edges of each village's seeds, clipped to the village.
+	return g.execAll(`UPDATE d_pseed SET geom = ST_SetSRID(ST_MakePoint(x, y), 4548)`,
+		`CREATE INDEX ON d_pseed USING gist (geom)`)
+}
+
+// parcelEdges returns the parcel edges as WKB lines: the Voronoi edges of each village's seeds,
+// clipped to the village, their loose ends snapped to the village's boundary and each edge
+// perturbed once, densely enough for the village's parcel size.
+func (g *gen) parcelEdges(counts []int) ([][]byte, error) {
 	rows, err := g.tx.Query(g.ctx, `SELECT s.vlabel, ST_AsBinary(d.geom)
 		FROM (SELECT vlabel, ST_Collect(geom ORDER BY id) AS mp FROM d_pseed GROUP BY vlabel HAVING count(*) > 1) s
 		JOIN d_village v ON v.label = s.vlabel,
@@ -136,11 +172,11 @@ func (g *gen) buildParcels() error {
 		WHERE GeometryType(d.geom) = 'LINESTRING'
 		ORDER BY s.vlabel, d.path`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	edgesBy, order, err := chords(rows)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byLabel := map[int]*village{}
 	nBy := map[int]int{}
@@ -165,7 +201,12 @@ func (g *gen) buildParcels() error {
 			lines = append(lines, wkb.MustMarshal(line))
 		}
 	}
-	g.progress("parcel edges: %d", len(lines))
+	return lines, nil
+}
+
+// parcelFaces polygonizes the village linework and the parcel edges into d_parcel(id, vlabel,
+// geom): one parcel a seed, each face given to the seed it holds.
+func (g *gen) parcelFaces(lines [][]byte) error {
 	if err := g.exec(`CREATE TEMP TABLE d_pline ON COMMIT DROP AS SELECT geom FROM d_vline`); err != nil {
 		return err
 	}
@@ -175,21 +216,13 @@ func (g *gen) buildParcels() error {
 	if err := g.polygonize("d_pline", "d_pface"); err != nil {
 		return err
 	}
-	if err := g.exec(`ALTER TABLE d_pface ADD vlabel int, ADD label int`); err != nil {
-		return err
-	}
-	if err := g.exec(`UPDATE d_pface f SET vlabel = (SELECT min(v.label) FROM d_village v WHERE ST_Intersects(v.geom, ST_PointOnSurface(f.geom)))`); err != nil {
-		return err
-	}
-	if err := g.exec(`DELETE FROM d_pface WHERE vlabel IS NULL`); err != nil {
-		return err
-	}
-	if err := g.exec(`UPDATE d_pface f SET label = (SELECT min(s.id) FROM d_pseed s WHERE ST_Intersects(f.geom, s.geom) AND s.vlabel = f.vlabel)`); err != nil {
-		return err
-	}
-	// A face holding two seeds keeps the first; a seed left without a face takes the largest
-	// unlabelled face of its village, so that the count stays exactly N.
-	if err := g.exec(`WITH lost AS (
+	if err := g.execAll(`ALTER TABLE d_pface ADD vlabel int, ADD label int`,
+		`UPDATE d_pface f SET vlabel = (SELECT min(v.label) FROM d_village v WHERE ST_Intersects(v.geom, ST_PointOnSurface(f.geom)))`,
+		`DELETE FROM d_pface WHERE vlabel IS NULL`,
+		`UPDATE d_pface f SET label = (SELECT min(s.id) FROM d_pseed s WHERE ST_Intersects(f.geom, s.geom) AND s.vlabel = f.vlabel)`,
+		// A face holding two seeds keeps the first; a seed left without a face takes the largest
+		// unlabelled face of its village, so that the count stays exactly N.
+		`WITH lost AS (
 			SELECT s.id, s.vlabel, row_number() OVER (PARTITION BY s.vlabel ORDER BY s.id) AS k
 			FROM d_pseed s WHERE NOT EXISTS (SELECT 1 FROM d_pface f WHERE f.label = s.id)),
 		spare AS (
@@ -202,22 +235,7 @@ func (g *gen) buildParcels() error {
 	if err := g.mergeOrphans("d_pface", "vlabel"); err != nil {
 		return err
 	}
-	if err := g.exec(`CREATE TEMP TABLE d_parcel (id int PRIMARY KEY, vlabel int, geom geometry) ON COMMIT DROP`); err != nil {
-		return err
-	}
-	if err := g.exec(`INSERT INTO d_parcel SELECT label, min(vlabel), (array_agg(geom))[1] FROM d_pface GROUP BY label HAVING count(*) = 1`); err != nil {
-		return err
-	}
-	if err := g.exec(`INSERT INTO d_parcel SELECT label, min(vlabel), ST_Union(geom ORDER BY fid) FROM d_pface GROUP BY label HAVING count(*) > 1`); err != nil {
-		return err
-	}
-	var got int
-	if err := g.tx.QueryRow(g.ctx, `SELECT count(*) FROM d_parcel`).Scan(&got); err != nil {
-		return err
-	}
-	if got != len(seeds) {
-		return fmt.Errorf("tessellation gave %d parcels for %d seeds", got, len(seeds))
-	}
-	g.progress("parcels: %d", got)
-	return nil
+	return g.execAll(`CREATE TEMP TABLE d_parcel (id int PRIMARY KEY, vlabel int, geom geometry) ON COMMIT DROP`,
+		`INSERT INTO d_parcel SELECT label, min(vlabel), (array_agg(geom))[1] FROM d_pface GROUP BY label HAVING count(*) = 1`,
+		`INSERT INTO d_parcel SELECT label, min(vlabel), ST_Union(geom ORDER BY fid) FROM d_pface GROUP BY label HAVING count(*) > 1`)
 }
