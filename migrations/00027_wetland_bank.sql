@@ -80,7 +80,7 @@ CREATE TABLE wetland_project (
     credits_centi  bigint NOT NULL CHECK (credits_centi >= 0),
     -- the release milestones as the policy said when proposed: [{id, name, share, years}]
     milestones     jsonb NOT NULL,
-    area_id        bigint REFERENCES protected_area (id),
+    area_id        bigint REFERENCES protected_area (id) ON DELETE SET NULL,
     service_area   text NOT NULL DEFAULT '',
     county         text,
     created_by     text NOT NULL,
@@ -107,7 +107,7 @@ CREATE TABLE wetland_debit (
     required_centi  bigint NOT NULL CHECK (required_centi >= 0),
     lines           jsonb NOT NULL,
     art21           jsonb,
-    area_id         bigint REFERENCES protected_area (id),
+    area_id         bigint REFERENCES protected_area (id) ON DELETE SET NULL,
     service_area    text NOT NULL DEFAULT '',
     county          text,
     created_by      text NOT NULL,

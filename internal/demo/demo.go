@@ -233,6 +233,7 @@ func (g *gen) run() (Summary, error) {
 		{"townships", g.assignTownships},
 		{"admin units", g.storeAdminUnits},
 		{"zones", g.buildZones},
+		{"wetland patches", g.buildWetlands},
 		{"parcels", g.buildParcels},
 		{"owners and attributes", g.storeParcels},
 	}
