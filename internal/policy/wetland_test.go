@@ -61,11 +61,15 @@ func TestWetlandBankRulesRejects(t *testing.T) {
 			`wetland_bank.project_kinds.creation.credit_type: "dredging" is not one of credit_types`},
 		{"milestones short of the whole", func(d map[string]any) { at(d, "wetland_bank", "milestones", "steps", 1)["share"] = "0.05" },
 			`wetland_bank.milestones.steps: the shares add up to 0.95; they must add up to 1`},
-		{"milestone years backwards", func(d map[string]any) { at(d, "wetland_bank", "milestones", "steps", 2)["years_after_as_built"] = json.Number("0") },
+		{"milestone years backwards", func(d map[string]any) {
+			at(d, "wetland_bank", "milestones", "steps", 2)["years_after_as_built"] = json.Number("0")
+		},
 			`wetland_bank.milestones.steps[2].years_after_as_built: 0 is earlier than the milestone before it (1)`},
 		{"unknown importance", func(d map[string]any) { at(d, "wetland_bank", "debit_ratios", "by_importance")["local"] = "1" },
 			`wetland_bank.debit_ratios.by_importance.local: unknown importance "local"`},
-		{"bad county", func(d map[string]any) { at(d, "wetland_bank", "service_areas", "groups", 0)["counties"] = []any{"3611"} },
+		{"bad county", func(d map[string]any) {
+			at(d, "wetland_bank", "service_areas", "groups", 0)["counties"] = []any{"3611"}
+		},
 			`wetland_bank.service_areas.groups[0].counties[0]: "3611" is not a six-digit county code`},
 		{"art21 without its article", func(d map[string]any) { delete(at(d, "wetland_bank", "art21"), "legal_basis") },
 			`wetland_bank.art21.legal_basis: missing (required)`},
