@@ -10,32 +10,88 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/wetland"
 	"github.com/wuyuan-forestry/ecocomp/internal/zonecheck"
 )
 
 func (s *Server) wetlandRoutes(r chi.Router) {
+	project, debit := s.writeWetlandProject, s.writeWetlandDebit
 	r.Get("/api/v1/wetland/patches", s.handle(s.wetlandPatches))
-	r.Post("/api/v1/wetland/projects", s.handle(s.proposeWetlandProject))
+	r.Post("/api/v1/wetland/projects", s.handle(wetlandCreate(s, "/api/v1/wetland/projects/", project, wetland.CreateProject,
+		`JSON {"name", "kind", "sponsor", "baseline", "geometry": <GeoJSON Polygon>}`)))
 	r.Get("/api/v1/wetland/projects", s.handle(s.wetlandList("projects", "status", func(ctx context.Context, status string) (any, int, error) {
 		list, err := wetland.Projects(ctx, s.pool, status)
 		return list, len(list), err
 	})))
-	r.Get("/api/v1/wetland/projects/{id}", s.handle(s.wetlandGet("project", s.writeWetlandProject)))
-	r.Post("/api/v1/wetland/projects/{id}/transitions", s.handle(s.moveWetlandProject))
-	r.Post("/api/v1/wetland/projects/{id}/releases", s.handle(s.releaseWetlandCredits))
-	r.Post("/api/v1/wetland/projects/{id}/corrections", s.handle(s.correctWetlandProject))
-	r.Post("/api/v1/wetland/debits", s.handle(s.openWetlandDebit))
+	r.Get("/api/v1/wetland/projects/{id}", s.handle(s.wetlandGet("project", project)))
+	r.Post("/api/v1/wetland/projects/{id}/transitions", s.handle(wetlandStep(s, "project", http.StatusOK, project, wetland.TransitionProject,
+		`JSON {"to": "approved", "version": 1}`)))
+	r.Post("/api/v1/wetland/projects/{id}/releases", s.handle(wetlandStep(s, "project", http.StatusCreated, project, dropID(wetland.ReleaseCredits),
+		`JSON {"milestone": "as_built", "verified_on": "2026-05-01", "verifier": "…", "evidence": "…"}`)))
+	r.Post("/api/v1/wetland/projects/{id}/corrections", s.handle(wetlandStep(s, "project", http.StatusCreated, project, wetland.Correct,
+		`JSON {"bucket": "issued", "credits": "-1.00", "reason": "…"}`)))
+	r.Post("/api/v1/wetland/debits", s.handle(wetlandCreate(s, "/api/v1/wetland/debits/", debit, wetland.OpenDebit,
+		`JSON {"applicant", "purpose", "activity": "wetland_occupation", "geometry": <GeoJSON Polygon>}`)))
 	r.Get("/api/v1/wetland/debits", s.handle(s.wetlandList("debits", "applicant", func(ctx context.Context, applicant string) (any, int, error) {
 		list, err := wetland.Debits(ctx, s.pool, applicant)
 		return list, len(list), err
 	})))
-	r.Get("/api/v1/wetland/debits/{id}", s.handle(s.wetlandGet("debit", s.writeWetlandDebit)))
-	r.Post("/api/v1/wetland/debits/{id}/sales", s.handle(s.sellWetlandCredits))
+	r.Get("/api/v1/wetland/debits/{id}", s.handle(s.wetlandGet("debit", debit)))
+	r.Post("/api/v1/wetland/debits/{id}/sales", s.handle(wetlandStep(s, "debit", http.StatusCreated, debit, dropID(wetland.Sell),
+		`JSON {"lines": [{"project": 1, "credits": "1.00"}], "price_yuan_per_credit": "90000.00", "appraiser": "…", "appraised_on": "2026-05-01", "appraisal_report": "…", "voucher": "…"}`)))
 	r.Get("/api/v1/wetland/ledger", s.handle(s.wetlandLedger))
 	r.Get("/api/v1/wetland/balance", s.handle(s.wetlandBalance))
+}
+
+// wetlandWriter answers a project or debit as it now stands, with a status.
+type wetlandWriter func(w http.ResponseWriter, r *http.Request, id int64, status int) error
+
+// wetlandCreate answers a post that creates a project or debit: the body (at most the zone
+// check's 5 MB: it holds a footprint) decoded into a Req, then 201 with its Location.
+func wetlandCreate[Req any](s *Server, base string, write wetlandWriter, do func(context.Context, *pgxpool.Pool, auth.Principal, Req) (int64, error), shape string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req Req
+		if err := readWetlandBody(w, r, &req, zonecheck.MaxBytes, shape); err != nil {
+			return err
+		}
+		id, err := do(r.Context(), s.pool, principalOf(r), req)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", base+strconv.FormatInt(id, 10))
+		return write(w, r, id, http.StatusCreated)
+	}
+}
+
+// wetlandStep answers a post on the project or debit {id} (what): the body (at most 64 KiB)
+// decoded into a Req, then the project or debit as the step left it.
+func wetlandStep[Req any](s *Server, what string, status int, write wetlandWriter, do func(context.Context, *pgxpool.Pool, auth.Principal, int64, Req) error, shape string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := wetlandID(r, what)
+		if err != nil {
+			return err
+		}
+		var req Req
+		if err := readWetlandBody(w, r, &req, 64<<10, shape); err != nil {
+			return err
+		}
+		if err := do(r.Context(), s.pool, principalOf(r), id, req); err != nil {
+			return err
+		}
+		return write(w, r, id, status)
+	}
+}
+
+// dropID adapts a step that also returns the row it wrote (a release, a sale).
+func dropID[Req any](f func(context.Context, *pgxpool.Pool, auth.Principal, int64, Req) (int64, error)) func(context.Context, *pgxpool.Pool, auth.Principal, int64, Req) error {
+	return func(ctx context.Context, pool *pgxpool.Pool, p auth.Principal, id int64, req Req) error {
+		_, err := f(ctx, pool, p, id, req)
+		return err
+	}
 }
 
 // wetlandID is the {id} of a wetland route.
@@ -127,7 +183,7 @@ func (s *Server) wetlandList(layer, param string, list func(context.Context, str
 }
 
 // wetlandGet answers one project or debit.
-func (s *Server) wetlandGet(what string, write func(http.ResponseWriter, *http.Request, int64, int) error) handlerFunc {
+func (s *Server) wetlandGet(what string, write wetlandWriter) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := onlyParams(r.URL.Query()); err != nil {
 			return err
@@ -166,68 +222,6 @@ func (s *Server) writeWetlandProject(w http.ResponseWriter, r *http.Request, id 
 	return nil
 }
 
-// proposeWetlandProject proposes a credit project.
-func (s *Server) proposeWetlandProject(w http.ResponseWriter, r *http.Request) error {
-	var req wetland.ProjectRequest
-	if err := readWetlandBody(w, r, &req, zonecheck.MaxBytes, `JSON {"name", "kind", "sponsor", "baseline", "geometry": <GeoJSON Polygon>}`); err != nil {
-		return err
-	}
-	id, err := wetland.CreateProject(r.Context(), s.pool, principalOf(r), req)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/wetland/projects/"+strconv.FormatInt(id, 10))
-	return s.writeWetlandProject(w, r, id, http.StatusCreated)
-}
-
-// moveWetlandProject approves or rejects a proposed project: {"to": "approved", "version": 1}.
-func (s *Server) moveWetlandProject(w http.ResponseWriter, r *http.Request) error {
-	id, err := wetlandID(r, "project")
-	if err != nil {
-		return err
-	}
-	var req wetland.TransitionRequest
-	if err := readSmallJSON(w, r, &req, `JSON {"to": "approved", "version": 1}`); err != nil {
-		return err
-	}
-	if err := wetland.TransitionProject(r.Context(), s.pool, principalOf(r), id, req); err != nil {
-		return err
-	}
-	return s.writeWetlandProject(w, r, id, http.StatusOK)
-}
-
-// releaseWetlandCredits releases credits against a milestone.
-func (s *Server) releaseWetlandCredits(w http.ResponseWriter, r *http.Request) error {
-	id, err := wetlandID(r, "project")
-	if err != nil {
-		return err
-	}
-	var req wetland.ReleaseRequest
-	if err := readWetlandBody(w, r, &req, 64<<10, `JSON {"milestone": "as_built", "verified_on": "2026-05-01", "verifier": "…", "evidence": "…"}`); err != nil {
-		return err
-	}
-	if _, err := wetland.ReleaseCredits(r.Context(), s.pool, principalOf(r), id, req); err != nil {
-		return err
-	}
-	return s.writeWetlandProject(w, r, id, http.StatusCreated)
-}
-
-// correctWetlandProject records a correcting entry (administrators).
-func (s *Server) correctWetlandProject(w http.ResponseWriter, r *http.Request) error {
-	id, err := wetlandID(r, "project")
-	if err != nil {
-		return err
-	}
-	var req wetland.CorrectionRequest
-	if err := readWetlandBody(w, r, &req, 64<<10, `JSON {"bucket": "issued", "credits": "-1.00", "reason": "…"}`); err != nil {
-		return err
-	}
-	if err := wetland.Correct(r.Context(), s.pool, principalOf(r), id, req); err != nil {
-		return err
-	}
-	return s.writeWetlandProject(w, r, id, http.StatusCreated)
-}
-
 func (s *Server) writeWetlandDebit(w http.ResponseWriter, r *http.Request, id int64, status int) error {
 	d, err := wetland.GetDebit(r.Context(), s.pool, id)
 	if err != nil {
@@ -236,36 +230,6 @@ func (s *Server) writeWetlandDebit(w http.ResponseWriter, r *http.Request, id in
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, status, d)
 	return nil
-}
-
-// openWetlandDebit opens a debit from an application's footprint.
-func (s *Server) openWetlandDebit(w http.ResponseWriter, r *http.Request) error {
-	var req wetland.DebitRequest
-	if err := readWetlandBody(w, r, &req, zonecheck.MaxBytes, `JSON {"applicant", "purpose", "activity": "wetland_occupation", "geometry": <GeoJSON Polygon>}`); err != nil {
-		return err
-	}
-	id, err := wetland.OpenDebit(r.Context(), s.pool, principalOf(r), req)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/wetland/debits/"+strconv.FormatInt(id, 10))
-	return s.writeWetlandDebit(w, r, id, http.StatusCreated)
-}
-
-// sellWetlandCredits records a sale settling a debit (finance).
-func (s *Server) sellWetlandCredits(w http.ResponseWriter, r *http.Request) error {
-	id, err := wetlandID(r, "debit")
-	if err != nil {
-		return err
-	}
-	var req wetland.SaleRequest
-	if err := readWetlandBody(w, r, &req, 64<<10, `JSON {"lines": [{"project": 1, "credits": "1.00"}], "price_yuan_per_credit": "90000.00", "appraiser": "…", "appraised_on": "2026-05-01", "appraisal_report": "…", "voucher": "…"}`); err != nil {
-		return err
-	}
-	if _, err := wetland.Sell(r.Context(), s.pool, principalOf(r), id, req); err != nil {
-		return err
-	}
-	return s.writeWetlandDebit(w, r, id, http.StatusCreated)
 }
 
 // wetlandLedger is the statement of a project (?project=), of a buyer (?buyer=) or of the whole
