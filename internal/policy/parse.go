@@ -487,19 +487,7 @@ func (r *sectionReader) rates(n *jnode, path string, confirmed bool) []Ownership
 			owner[cl] = ip
 			return true
 		})
-		v, p = o.req("yuan_per_mu")
-		rate.YuanPerMu = r.yuan(v, p)
-		v, p = o.opt("county_retained_yuan_per_mu")
-		rate.CountyRetainedYuanPerMu = r.yuan(v, p)
-		if rate.CountyRetainedYuanPerMu > rate.YuanPerMu && !r.hasProblemUnder(ip+".yuan_per_mu") {
-			r.addf(v, p, "the county's part %s is more than the whole rate %s", rate.CountyRetainedYuanPerMu, rate.YuanPerMu)
-		}
-		if v, p = o.opt("confirmed"); v != nil {
-			rate.Confirmed = r.boolean(v, p)
-		}
-		v, p = o.opt("note")
-		rate.Note = r.text(v, p, false)
-		o.end()
+		r.rateFields(o, ip, &rate.YuanPerMu, &rate.CountyRetainedYuanPerMu, &rate.Confirmed, &rate.Note)
 		out = append(out, rate)
 	}
 	return out
@@ -543,22 +531,29 @@ func (r *sectionReader) tiers(n *jnode, path string, confirmed bool) []ZoneTier 
 				}
 			}
 		}
-		v, p = o.req("yuan_per_mu")
-		t.YuanPerMu = r.yuan(v, p)
-		v, p = o.opt("county_retained_yuan_per_mu")
-		t.CountyRetainedYuanPerMu = r.yuan(v, p)
-		if t.CountyRetainedYuanPerMu > t.YuanPerMu && !r.hasProblemUnder(ip+".yuan_per_mu") {
-			r.addf(v, p, "the county's part %s is more than the whole rate %s", t.CountyRetainedYuanPerMu, t.YuanPerMu)
-		}
-		if v, p = o.opt("confirmed"); v != nil {
-			t.Confirmed = r.boolean(v, p)
-		}
-		v, p = o.opt("note")
-		t.Note = r.text(v, p, false)
-		o.end()
+		r.rateFields(o, ip, &t.YuanPerMu, &t.CountyRetainedYuanPerMu, &t.Confirmed, &t.Note)
 		out = append(out, t)
 	}
 	return out
+}
+
+// rateFields reads the members a rate and a tier share and ends the object: the rate per 亩, the
+// county's part of it (never more than the rate), confirmed (when given; else as it was) and
+// the note.
+func (r *sectionReader) rateFields(o *obj, ip string, yuan, retained *Fen, confirmed *bool, note *string) {
+	v, p := o.req("yuan_per_mu")
+	*yuan = r.yuan(v, p)
+	v, p = o.opt("county_retained_yuan_per_mu")
+	*retained = r.yuan(v, p)
+	if *retained > *yuan && !r.hasProblemUnder(ip+".yuan_per_mu") {
+		r.addf(v, p, "the county's part %s is more than the whole rate %s", *retained, *yuan)
+	}
+	if v, p = o.opt("confirmed"); v != nil {
+		*confirmed = r.boolean(v, p)
+	}
+	v, p = o.opt("note")
+	*note = r.text(v, p, false)
+	o.end()
 }
 
 func (r *sectionReader) eligibility(n *jnode, path string) {
