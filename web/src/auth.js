@@ -14,6 +14,10 @@ import { t, roleLabel } from './i18n.js';
 const ALLOWED = {
   import: ['surveyor', 'admin'],
   unmask: ['finance'], // owners' personal data in clear (the server decides and audits)
+  cases: ['viewer', 'surveyor', 'case_officer', 'finance', 'admin'], // signed-in staff read cases
+  'cases.write': ['case_officer', 'admin'], // open cases, take steps up to signing, objections, documents
+  'cases.pay': ['finance'],
+  'cases.documents.read': ['case_officer', 'finance', 'admin'],
 };
 
 export const session = {

@@ -1,9 +1,11 @@
 // The legend: one toggle per layer group (style.js GROUPS), the colour keys of parcel statuses
-// and zone regimes, and a hint when the parcels start deeper than the current zoom.
+// and zone regimes, a hint when the parcels start deeper than the current zoom, and what the
+// county's reserve holds (casemap.js).
 
 import { h, $ } from './dom.js';
 import { t, zoneKindLabel, areaKindLabel, statusLabel } from './i18n.js';
-import { GROUPS, ZONE_COLORS, ZONE_LEGEND, STATUS_COLORS } from './style.js';
+import { GROUPS, ZONE_COLORS, ZONE_LEGEND, STATUS_COLORS, RESERVE_COLOR } from './style.js';
+import { reserveSummary, reserveCount, onReserve } from './casemap.js';
 import { app } from './state.js';
 
 function swatch(color, kind) {
@@ -17,6 +19,7 @@ function groupSwatch(id) {
     case 'townships': return swatch('#4a4a4a', 'line dashed');
     case 'villages': return swatch('#7d7d7d', 'line dotted');
     case 'protected_areas': return swatch('#1f3b1f', 'line dashed');
+    case 'reserve': return swatch(RESERVE_COLOR);
     default: return null;
   }
 }
@@ -35,6 +38,10 @@ export function renderLegend() {
       item.append(h('div', { class: 'zoom-hint muted small', hidden: true }));
       item.append(h('ul', { class: 'keys' }, Object.entries(STATUS_COLORS).map(([s, c]) => h('li', null, swatch(c), ' ', statusLabel(s)))));
     }
+    if (g.id === 'reserve') {
+      item.dataset.count = reserveCount() === null ? '' : String(reserveCount());
+      item.append(h('div', { class: 'reserve-info muted small' }, reserveSummary()));
+    }
     if (g.id === 'zones') {
       item.append(h('ul', { class: 'keys' }, ZONE_LEGEND.map(([area, kinds]) => [
         h('li', { class: 'muted' }, areaKindLabel(area)),
@@ -45,6 +52,13 @@ export function renderLegend() {
   }
   updateZoomHints();
 }
+
+onReserve(() => {
+  const item = $('#legend li[data-group=reserve]');
+  if (!item) return;
+  item.dataset.count = reserveCount() === null ? '' : String(reserveCount());
+  item.querySelector('.reserve-info').textContent = reserveSummary();
+});
 
 // attachLegend keeps the zoom hint in step with the map.
 export function attachLegend(map) {

@@ -1,13 +1,14 @@
 // The ecocomp web map's start-up: the language, who is signed in (auth.js), and the map with
 // its parts, one module each — map.js (the map and its layers), legend.js, search.js, panel.js
-// (the parcel panel), zonecheck.js, export.js, roll.js (the subsidy roll) and imports.js. Every
+// (the parcel panel), zonecheck.js, export.js, roll.js (the subsidy roll), imports.js and cases.js
+// (buyout cases: the cases page, the case page, opening a case from the panel, the reserve). Every
 // asset comes from the ecocomp binary. On load GET /api/v1/me; without a session the map is shown
 // when the server reads anonymously, else the sign-in page.
 //
 // Test hooks: window.ecocompMap (the maplibre Map), window.ecocomp (state.js: map, draw, config,
 // ready, session), body[data-map-state] loading | ready | error, body[data-auth] and
 // body[data-view] (auth.js), and data-state on #panel, #search, #zonecheck, #export, #roll,
-// #roll-view and #import.
+// #roll-view, #import, #cases-view and #case-view.
 
 import { getJSON, onAuthLost } from './api.js';
 import { $, banner } from './dom.js';
@@ -16,13 +17,16 @@ import { app } from './state.js';
 import { loadConfig, createMap, setSelection } from './map.js';
 import { renderLegend, attachLegend } from './legend.js';
 import { initSearch } from './search.js';
-import { initPanel, showAt, rerenderPanel } from './panel.js';
+import { initPanel, showAt, showCode, rerenderPanel, addPanelSection } from './panel.js';
 import { initZoneCheck, attachDraw, ownsClick, isDrawing, renderActivities, renderZoneCheck } from './zonecheck.js';
 import { initExport, attachExport, setExportTownships, renderTownships } from './export.js';
 import { loadTownships } from './townships.js';
 import { initAuth, session, can, loadMe, signOut, showSignIn, showPassword, setView, renderAccount, rerenderAuth } from './auth.js';
 import { initRoll, setRollYear, setRollTownships, resetRoll, rerenderRoll } from './roll.js';
 import { initImport, resetImport, rerenderImport } from './imports.js';
+import { initCases, setCasesTownships, resetCases, rerenderCases, closeCasesList, parcelSection } from './cases.js';
+import { caseOpen, closeCase } from './casepage.js';
+import { loadReserve } from './casemap.js';
 
 // ---------- language ----------
 
@@ -42,6 +46,7 @@ function initLang() {
     rerenderAuth();
     rerenderRoll();
     rerenderImport();
+    rerenderCases();
   });
 }
 
@@ -60,8 +65,15 @@ async function startMap(loaded) {
   if (!map) return;
   attachLegend(map);
   attachExport(map);
+  loadReserve();
   map.once('load', () => attachDraw(map));
-  map.on('click', (ev) => { if (!ownsClick()) showAt(ev.lngLat); });
+  // A click on the map shows the parcel: the case page gives way (the parcel's cases are listed
+  // in its panel).
+  map.on('click', (ev) => {
+    if (ownsClick()) return;
+    if (caseOpen()) closeCase();
+    showAt(ev.lngLat);
+  });
   map.on('mousemove', 'parcels-fill', () => { if (!isDrawing()) map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', 'parcels-fill', () => { if (!isDrawing()) map.getCanvas().style.cursor = ''; });
 }
@@ -75,6 +87,7 @@ async function fillTownships() {
     townshipsLoaded = true;
     setExportTownships(list);
     setRollTownships(list);
+    setCasesTownships(list);
   } catch (e) {
     banner(e.message);
   }
@@ -103,13 +116,15 @@ function enterMap(config) {
 // applyRoles shows the panels the user's roles allow (the server enforces them anyway).
 function applyRoles() {
   $('#import').hidden = !can('import');
+  rerenderCases();
 }
 
-// forget drops what the previous user saw that others may not: the roll (maybe unmasked) and
-// the import report. An open roll is read again as the new user when reopen is set.
+// forget drops what the previous user saw that others may not: the roll (maybe unmasked), the
+// import report and the cases. An open roll is read again as the new user when reopen is set.
 function forget(reopen) {
   resetRoll({ reopen });
   resetImport();
+  resetCases();
 }
 
 // signedIn takes the user that GET /api/v1/me or a sign-in answered.
@@ -222,6 +237,12 @@ initZoneCheck();
 initExport();
 initRoll({ onUnexpectedMask: recheckSession });
 initImport();
+initCases({
+  onOpenList: () => resetRoll(),
+  reloadPanel: (code) => { if ($('#panel').dataset.code === code) showCode(code).catch(() => {}); },
+});
+addPanelSection(parcelSection);
+$('#roll-show').addEventListener('click', closeCasesList);
 initAuth({
   onSignedIn: (me, opts) => signedIn(me, opts),
   onCancel: () => (session.user ? enterMap() : anonymous()),

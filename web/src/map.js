@@ -115,3 +115,16 @@ export function setSelection(feature) {
   if (!src) return;
   src.setData({ type: 'FeatureCollection', features: feature && feature.geometry ? [{ type: 'Feature', geometry: feature.geometry, properties: {} }] : [] });
 }
+
+// bboxOf is the [west, south, east, north] of a GeoJSON geometry.
+export function bboxOf(geometry) {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]);
+      minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]);
+    } else c.forEach(walk);
+  };
+  walk(geometry.coordinates);
+  return [minX, minY, maxX, maxY];
+}

@@ -1,5 +1,6 @@
 // The parcel side panel: attributes with labels, legal and computed area, zone overlaps, the
-// eligibility verdict rule by rule, and the subsidy lines of a selectable year.
+// eligibility verdict rule by rule, what other modules add (addPanelSection: the parcel's cases),
+// and the subsidy lines of a selectable year.
 //
 // Test hooks: #panel[data-state] is empty | loading | ready | error and carries data-code;
 // #eligibility and #subsidies have their own data-state.
@@ -22,6 +23,11 @@ const state = {
   seq: 0, // guards against a slow answer overwriting a newer selection
   onSelect: () => {},
 };
+
+// Sections other modules add below the eligibility: fn({code, feature, eligibility, rerender})
+// answers an element (or null) on every drawing of the panel.
+const sections = [];
+export function addPanelSection(fn) { sections.push(fn); }
 
 export function initPanel({ year, onSelect }) {
   state.year = year;
@@ -154,6 +160,7 @@ function render() {
     renderAreas(p),
     renderZones(p.zones || []),
     renderEligibility(),
+    ...sections.map((fn) => fn({ code: p.code, feature: state.feature, eligibility: state.eligibility, rerender: render })).filter(Boolean),
     renderSubsidies(p.code),
   );
 }

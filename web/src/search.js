@@ -7,18 +7,7 @@ import { $, setState } from './dom.js';
 import { t } from './i18n.js';
 import { showCode } from './panel.js';
 import { app } from './state.js';
-
-function bboxOf(geometry) {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]);
-      minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]);
-    } else c.forEach(walk);
-  };
-  walk(geometry.coordinates);
-  return [minX, minY, maxX, maxY];
-}
+import { bboxOf } from './map.js';
 
 export function initSearch() {
   const form = $('#search');

@@ -30,6 +30,12 @@ export const STATUS_COLORS = {
 };
 const NO_STATUS = '#f2f2f2';
 
+// The forest the county's reserve holds (GET /api/v1/reserve?format=geojson) and the parcels of
+// the case on screen: offered (the owner's) and counterpart (the reserve's, in an exchange).
+export const RESERVE_COLOR = '#01665e';
+export const CASE_COLORS = { offered: '#ff7f00', counterpart: '#6a51a3' };
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
 // The zone kinds the legend shows, grouped by area kind.
 export const ZONE_LEGEND = [
   ['nature_reserve', ['core', 'buffer', 'experimental', 'core_protection', 'general_control']],
@@ -40,6 +46,7 @@ export const ZONE_LEGEND = [
 export const GROUPS = [
   { id: 'labels', layers: ['labels-parcel', 'labels-village', 'labels-protected_area', 'labels-township'], visible: true },
   { id: 'parcels', layers: ['parcels-fill', 'parcels-line'], visible: true },
+  { id: 'reserve', layers: ['reserve-fill', 'reserve-line'], visible: true },
   { id: 'zones', layers: ['zones-fill', 'zones-line'], visible: true },
   { id: 'protected_areas', layers: ['protected_areas-line'], visible: true },
   { id: 'villages', layers: ['villages-line'], visible: false },
@@ -78,7 +85,10 @@ export function buildStyle({ sources, basemapURL, glyphs }) {
     style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
   }
   for (const [id, src] of Object.entries(sources)) style.sources[id] = src;
-  style.sources.selection = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
+  style.sources.selection = { type: 'geojson', data: EMPTY };
+  // Filled by casemap.js: the reserve once the map has loaded, a case's parcels while it is shown.
+  style.sources.reserve = { type: 'geojson', data: EMPTY };
+  style.sources['case-parcels'] = { type: 'geojson', data: EMPTY };
 
   const vis = (group) => (GROUPS.find((g) => g.id === group).visible ? 'visible' : 'none');
   style.layers.push(
@@ -102,6 +112,15 @@ export function buildStyle({ sources, basemapURL, glyphs }) {
       paint: { 'line-color': '#1f3b1f', 'line-width': 2.2, 'line-dasharray': [3, 1.5] } },
     { id: 'county-line', type: 'line', source: 'county', 'source-layer': 'county', layout: { visibility: vis('county') },
       paint: { 'line-color': '#111111', 'line-width': 2.6 } },
+    { id: 'reserve-fill', type: 'fill', source: 'reserve', layout: { visibility: vis('reserve') },
+      paint: { 'fill-color': RESERVE_COLOR, 'fill-opacity': 0.7 } },
+    { id: 'reserve-line', type: 'line', source: 'reserve', layout: { visibility: vis('reserve') },
+      paint: { 'line-color': '#003c30', 'line-width': 1.6 } },
+    // The parcels of the case page, over everything but the names.
+    { id: 'case-parcels-fill', type: 'fill', source: 'case-parcels',
+      paint: { 'fill-color': match('role', CASE_COLORS, CASE_COLORS.offered), 'fill-opacity': 0.12 } },
+    { id: 'case-parcels-line', type: 'line', source: 'case-parcels',
+      paint: { 'line-color': match('role', CASE_COLORS, CASE_COLORS.offered), 'line-width': 4 } },
     // Zones the last zone check touched (filter set by the zone check).
     { id: 'zones-hit', type: 'line', source: 'zones', 'source-layer': 'zones', filter: ['==', ['literal', 1], 0],
       paint: { 'line-color': '#ff00c8', 'line-width': 4 } },
