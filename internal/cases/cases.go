@@ -96,10 +96,13 @@ func (w Who) userID() *int64 {
 
 // Case is a case as its page shows it.
 type Case struct {
-	ID            int64            `json:"id"`
-	Number        string           `json:"number"`
-	Mode          string           `json:"mode"`
-	ModeLabel     string           `json:"mode_label"`
+	ID        int64  `json:"id"`
+	Number    string `json:"number"`
+	Mode      string `json:"mode"`
+	ModeLabel string `json:"mode_label"`
+	// Payment says how the mode is paid under the policy in force: "lump" (a price in
+	// instalments) or "yearly" (a payment each year of the term).
+	Payment       string           `json:"payment"`
 	Status        string           `json:"status"`
 	Version       int              `json:"version"`
 	County        string           `json:"county"`

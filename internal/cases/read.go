@@ -109,6 +109,12 @@ func Get(ctx context.Context, db Querier, who Who, id int64, unmask bool) (*Case
 			c.AreaMu += p.AreaMu
 		}
 	}
+	if polErr == nil {
+		c.Payment = "lump"
+		if pol.Cases.Yearly(r.mode) {
+			c.Payment = "yearly"
+		}
+	}
 	c.Next = nextSteps(r, who, c)
 	return c, nil
 }

@@ -73,6 +73,7 @@ type caseView struct {
 	ID      int64  `json:"id"`
 	Number  string `json:"number"`
 	Mode    string `json:"mode"`
+	Payment string `json:"payment"`
 	Status  string `json:"status"`
 	Version int    `json:"version"`
 	Owner   struct {
@@ -159,7 +160,7 @@ func TestBuyoutCaseEndToEnd(t *testing.T) {
 	cc := newCaseCounty(t)
 	a, b := gridCode(0, 0), gridCode(0, 2)
 	c := cc.must(t, 201, "POST", "/api/v1/cases", cc.officer, map[string]any{"mode": "buyout", "parcels": []string{a, b}})
-	if want := fmt.Sprintf("WY-SM-%d-0001", cases.Today().Year()); c.Number != want || c.Status != "applied" || c.Version != 1 {
+	if want := fmt.Sprintf("WY-SM-%d-0001", cases.Today().Year()); c.Number != want || c.Status != "applied" || c.Version != 1 || c.Payment != "lump" {
 		t.Fatalf("opened %+v; want %s applied at version 1", c, want)
 	}
 	if !c.Owner.Masked || c.Owner.Name == "张三" {
@@ -225,6 +226,18 @@ func TestBuyoutCaseEndToEnd(t *testing.T) {
 	c = cc.must(t, 201, "POST", pay, cc.finance, map[string]any{"amount_yuan": "60000.00", "voucher": "V-1"})
 	if c.Owner.Masked || c.Owner.Name != "张三" {
 		t.Errorf("finance sees the owner as %+v; want the name in clear", c.Owner)
+	}
+	var reads int
+	countReads := func() int {
+		var n int
+		if err := cc.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'pii.read' AND entity = 'buyout_case'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	reads = countReads()
+	if resp, body := send(t, "GET", cc.ts.URL+"/api/v1/cases?parcel="+a+"&masked=true", cc.finance, nil); resp.StatusCode != 200 || strings.Contains(string(body), "张三") || countReads() != reads {
+		t.Errorf("finance's list with masked=true: %d %s, %d reads audited before and %d after; want the names masked and no read", resp.StatusCode, body, reads, countReads())
 	}
 	if status, _, body := cc.do(t, "POST", pay, cc.finance, map[string]any{"amount_yuan": "0.01", "voucher": "V-2"}); status != 409 || !strings.Contains(body, "fallen due") {
 		t.Errorf("paying ahead of the schedule: %d %s; want 409", status, body)
@@ -301,7 +314,7 @@ func TestLeaseCaseRentInTheRoll(t *testing.T) {
 	cc := newCaseCounty(t)
 	c := cc.must(t, 201, "POST", "/api/v1/cases", cc.officer, map[string]any{"mode": "lease", "parcels": []string{gridCode(0, 1)}})
 	c = cc.toSigned(t, c, map[string]any{"contract_number": "WY-ZL-HT-1", "yearly_yuan": "1500.00", "term_years": 3})
-	if c.Contract == nil || c.Contract.Total != "4500.00" || len(c.Contract.Schedule) != 3 {
+	if c.Contract == nil || c.Contract.Total != "4500.00" || len(c.Contract.Schedule) != 3 || c.Payment != "yearly" {
 		t.Fatalf("lease contract %+v; want 3 yearly rows, 4,500.00 in all", c.Contract)
 	}
 	p := fmt.Sprintf("/api/v1/cases/%d/transitions", c.ID)
