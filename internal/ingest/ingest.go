@@ -353,3 +353,31 @@ func sourceName(path string, opt Options) string {
 	}
 	return filepath.Base(path)
 }
+
+// staged is the opening every import shares: it opens the file (checked before GDAL reads it),
+// begins the run and stages the rows. A nil run means there is nothing more to do: the file was
+// rejected (err says why, as the report does) or holds no features. release closes what was
+// opened; call it whatever staged returns.
+func staged(ctx context.Context, pool *pgxpool.Pool, path string, opt Options, rep *Report) (r *run, cols []stageCol, release func(), err error) {
+	opt.progress("reading %s", rep.File)
+	src, err := openSource(ctx, pool, path, opt, rep)
+	if err != nil {
+		return nil, nil, func() {}, asRejection(rep, err)
+	}
+	if r, err = begin(ctx, pool, opt, rep); err != nil {
+		src.cleanup()
+		return nil, nil, func() {}, err
+	}
+	release = func() { r.close(); src.cleanup() }
+	r.src = src
+	cols, n, err := r.stage(ctx)
+	if err != nil {
+		return nil, nil, release, asRejection(rep, err)
+	}
+	rep.Rows = n
+	if n == 0 {
+		rep.reject("empty", fmt.Sprintf("%s holds no features: nothing to import", rep.File))
+		return nil, nil, release, nil
+	}
+	return r, cols, release, nil
+}

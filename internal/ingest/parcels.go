@@ -39,27 +39,10 @@ func asRejection(rep *Report, err error) error {
 }
 
 func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Options, rep *Report) error {
-	opt.progress("reading %s", rep.File)
-	src, err := openSource(ctx, pool, path, opt, rep)
-	if err != nil {
-		return asRejection(rep, err)
-	}
-	defer src.cleanup()
-	r, err := begin(ctx, pool, opt, rep)
-	if err != nil {
+	r, cols, release, err := staged(ctx, pool, path, opt, rep)
+	defer release()
+	if r == nil || err != nil {
 		return err
-	}
-	defer r.close()
-	r.src = src
-
-	cols, n, err := r.stage(ctx)
-	if err != nil {
-		return asRejection(rep, err)
-	}
-	rep.Rows = n
-	if n == 0 {
-		rep.reject("empty", fmt.Sprintf("%s holds no features: nothing to import", rep.File))
-		return nil
 	}
 	plan, err := planFields(cols, opt.Mapping, rep)
 	if err != nil {
@@ -68,7 +51,7 @@ func importParcels(ctx context.Context, pool *pgxpool.Pool, path string, opt Opt
 	if err := r.screenExtra(ctx, &plan); err != nil {
 		return err
 	}
-	opt.progress("validating %d rows", n)
+	opt.progress("validating %d rows", rep.Rows)
 	overlaps, err := r.validateParcels(ctx, plan)
 	if err != nil {
 		return asRejection(rep, err)

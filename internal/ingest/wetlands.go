@@ -48,26 +48,10 @@ func ImportWetlands(ctx context.Context, pool *pgxpool.Pool, path string, opt Op
 }
 
 func importWetlands(ctx context.Context, pool *pgxpool.Pool, path string, opt Options, f WetlandFields, rep *Report) error {
-	opt.progress("reading %s", rep.File)
-	src, err := openSource(ctx, pool, path, opt, rep)
-	if err != nil {
-		return asRejection(rep, err)
-	}
-	defer src.cleanup()
-	r, err := begin(ctx, pool, opt, rep)
-	if err != nil {
+	r, cols, release, err := staged(ctx, pool, path, opt, rep)
+	defer release()
+	if r == nil || err != nil {
 		return err
-	}
-	defer r.close()
-	r.src = src
-	cols, n, err := r.stage(ctx)
-	if err != nil {
-		return asRejection(rep, err)
-	}
-	rep.Rows = n
-	if n == 0 {
-		rep.reject("empty", fmt.Sprintf("%s holds no features: nothing to import", rep.File))
-		return nil
 	}
 	data := struct {
 		TypeField, ImportanceField, CodeField, NameField string
@@ -113,7 +97,7 @@ func importWetlands(ctx context.Context, pool *pgxpool.Pool, path string, opt Op
 		areaID = &id
 	}
 
-	opt.progress("validating %d rows", n)
+	opt.progress("validating %d rows", rep.Rows)
 	if err := r.exec(ctx, sqlStmt("issue_table", nil)); err != nil {
 		return err
 	}

@@ -97,26 +97,10 @@ func ImportZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Optio
 }
 
 func importZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Options, rep *Report) error {
-	opt.progress("reading %s", rep.File)
-	src, err := openSource(ctx, pool, path, opt, rep)
-	if err != nil {
-		return asRejection(rep, err)
-	}
-	defer src.cleanup()
-	r, err := begin(ctx, pool, opt, rep)
-	if err != nil {
+	r, cols, release, err := staged(ctx, pool, path, opt, rep)
+	defer release()
+	if r == nil || err != nil {
 		return err
-	}
-	defer r.close()
-	r.src = src
-	cols, n, err := r.stage(ctx)
-	if err != nil {
-		return asRejection(rep, err)
-	}
-	rep.Rows = n
-	if n == 0 {
-		rep.reject("empty", fmt.Sprintf("%s holds no features: nothing to import", rep.File))
-		return nil
 	}
 	find := func(name string) (stageCol, bool) {
 		for _, c := range cols {
@@ -146,7 +130,7 @@ func importZones(ctx context.Context, pool *pgxpool.Pool, path string, opt Optio
 		zsrc.SiteField = sf.name
 		rep.Fields[sf.name] = "site"
 	}
-	opt.progress("validating %d rows", n)
+	opt.progress("validating %d rows", rep.Rows)
 	if err := r.exec(ctx, sqlStmt("issue_table", nil)); err != nil {
 		return err
 	}
