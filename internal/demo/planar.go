@@ -6,12 +6,11 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 )
 
 // Planar work on the Go side of the generator: point sampling inside polygons, vertex snapping,
-// compartments. Point-in-polygon, bounds and ring orientation are orb's; the heavy geometry
-// (Voronoi, noding, polygonizing, unions, reprojection) stays in PostGIS.
+// compartments. Types, bounds and ring orientation are orb's; the heavy geometry (Voronoi,
+// noding, polygonizing, unions, reprojection) stays in PostGIS.
 
 // polySet is a multipolygon with its bounding box, for point-in-polygon tests.
 type polySet struct {
@@ -23,8 +22,27 @@ func newPolySet(mp orb.MultiPolygon) *polySet {
 	return &polySet{mp: mp, box: mp.Bound()}
 }
 
+// contains is the even-odd rule over all rings, behind the bounding box. It is not
+// planar.MultiPolygonContains, which gave the same answers on all 104,430 calls of a
+// 20,000-parcel county but works out each ring's bound again on every call and tests each edge
+// through a function call: about 15 µs a call on a 400-vertex village ring against 1 µs for this
+// loop, and point sampling asks about five times a parcel.
 func (ps *polySet) contains(q orb.Point) bool {
-	return ps.box.Contains(q) && planar.MultiPolygonContains(ps.mp, q)
+	if !ps.box.Contains(q) {
+		return false
+	}
+	in := false
+	for _, p := range ps.mp {
+		for _, r := range p {
+			for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+				a, b := r[i], r[j]
+				if (a[1] > q[1]) != (b[1] > q[1]) && q[0] < (b[0]-a[0])*(q[1]-a[1])/(b[1]-a[1])+a[0] {
+					in = !in
+				}
+			}
+		}
+	}
+	return in
 }
 
 // vertices returns every ring vertex once (the closing vertex dropped).
