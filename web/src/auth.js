@@ -18,6 +18,9 @@ const ALLOWED = {
   'cases.write': ['case_officer', 'admin'], // open cases, take steps up to signing, objections, documents
   'cases.pay': ['finance'],
   'cases.documents.read': ['case_officer', 'finance', 'admin'],
+  wetland: ['viewer', 'surveyor', 'case_officer', 'finance', 'admin'], // the wetland bank's page, projects and debits layers
+  'wetland.write': ['case_officer', 'admin'], // propose and decide projects, release credits, open debits
+  'wetland.sell': ['finance'], // settle a debit by buying credits
 };
 
 export const session = {

@@ -1,11 +1,14 @@
 // The legend: one toggle per layer group (style.js GROUPS), the colour keys of parcel statuses
 // and zone regimes, a hint when the parcels start deeper than the current zoom, and what the
-// county's reserve holds (casemap.js).
+// county's reserve holds (casemap.js) and what the wetland bank's layers hold (wetlandmap.js; its
+// projects and debits only for signed-in staff).
 
 import { h, $ } from './dom.js';
 import { t, zoneKindLabel, areaKindLabel, statusLabel } from './i18n.js';
-import { GROUPS, ZONE_COLORS, ZONE_LEGEND, STATUS_COLORS, RESERVE_COLOR } from './style.js';
+import { GROUPS, ZONE_COLORS, ZONE_LEGEND, STATUS_COLORS, RESERVE_COLOR, WETLAND_COLORS, PROJECT_COLORS, DEBIT_COLOR } from './style.js';
 import { reserveSummary, reserveCount, onReserve } from './casemap.js';
+import { wetlandLayerSummary, wetlandLayerCount, onWetlandLayers } from './wetlandmap.js';
+import { can } from './auth.js';
 import { app } from './state.js';
 
 function swatch(color, kind) {
@@ -20,6 +23,9 @@ function groupSwatch(id) {
     case 'villages': return swatch('#7d7d7d', 'line dotted');
     case 'protected_areas': return swatch('#1f3b1f', 'line dashed');
     case 'reserve': return swatch(RESERVE_COLOR);
+    case 'wetland_patches': return swatch(WETLAND_COLORS.provincial);
+    case 'wetland_projects': return swatch(PROJECT_COLORS.approved);
+    case 'wetland_debits': return swatch(DEBIT_COLOR);
     default: return null;
   }
 }
@@ -33,7 +39,8 @@ export function renderLegend() {
       g.visible = ev.target.checked;
       if (app.map) for (const id of g.layers) if (app.map.getLayer(id)) app.map.setLayoutProperty(id, 'visibility', g.visible ? 'visible' : 'none');
     } });
-    const item = h('li', { class: 'group', dataset: { group: g.id } }, h('label', null, input, ' ', groupSwatch(g.id), ' ', t('legend.' + g.id)));
+    const item = h('li', { class: 'group', dataset: { group: g.id }, hidden: g.staff && !can('wetland') },
+      h('label', null, input, ' ', groupSwatch(g.id), ' ', t('legend.' + g.id)));
     if (g.id === 'parcels') {
       item.append(h('div', { class: 'zoom-hint muted small', hidden: true }));
       item.append(h('ul', { class: 'keys' }, Object.entries(STATUS_COLORS).map(([s, c]) => h('li', null, swatch(c), ' ', statusLabel(s)))));
@@ -41,6 +48,16 @@ export function renderLegend() {
     if (g.id === 'reserve') {
       item.dataset.count = reserveCount() === null ? '' : String(reserveCount());
       item.append(h('div', { class: 'reserve-info muted small' }, reserveSummary()));
+    }
+    if (g.id.startsWith('wetland_')) {
+      item.dataset.count = wetlandLayerCount(g.id) === null ? '' : String(wetlandLayerCount(g.id));
+      item.append(h('div', { class: 'layer-info muted small' }, wetlandLayerSummary(g.id)));
+    }
+    if (g.id === 'wetland_patches') {
+      item.append(h('ul', { class: 'keys' }, Object.entries(WETLAND_COLORS).map(([k, c]) => h('li', null, swatch(c), ' ', t('wl.importance.' + k)))));
+    }
+    if (g.id === 'wetland_projects') {
+      item.append(h('ul', { class: 'keys' }, Object.entries(PROJECT_COLORS).map(([k, c]) => h('li', null, swatch(c), ' ', t('wl.pstatus.' + k)))));
     }
     if (g.id === 'zones') {
       item.append(h('ul', { class: 'keys' }, ZONE_LEGEND.map(([area, kinds]) => [
@@ -58,6 +75,13 @@ onReserve(() => {
   if (!item) return;
   item.dataset.count = reserveCount() === null ? '' : String(reserveCount());
   item.querySelector('.reserve-info').textContent = reserveSummary();
+});
+
+onWetlandLayers((group) => {
+  const item = $(`#legend li[data-group=${group}]`);
+  if (!item) return;
+  item.dataset.count = wetlandLayerCount(group) === null ? '' : String(wetlandLayerCount(group));
+  item.querySelector('.layer-info').textContent = wetlandLayerSummary(group);
 });
 
 // attachLegend keeps the zoom hint in step with the map.

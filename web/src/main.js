@@ -1,14 +1,16 @@
 // The ecocomp web map's start-up: the language, who is signed in (auth.js), and the map with
 // its parts, one module each — map.js (the map and its layers), legend.js, search.js, panel.js
-// (the parcel panel), zonecheck.js, export.js, roll.js (the subsidy roll), imports.js and cases.js
-// (buyout cases: the cases page, the case page, opening a case from the panel, the reserve). Every
+// (the parcel panel), zonecheck.js, export.js, roll.js (the subsidy roll), imports.js, cases.js
+// (buyout cases: the cases page, the case page, opening a case from the panel, the reserve) and
+// wetland.js (the wetland bank: its page, projects and debits, debits opened from the zone check,
+// the wetland layers). Every
 // asset comes from the ecocomp binary. On load GET /api/v1/me; without a session the map is shown
 // when the server reads anonymously, else the sign-in page.
 //
 // Test hooks: window.ecocompMap (the maplibre Map), window.ecocomp (state.js: map, draw, config,
 // ready, session), body[data-map-state] loading | ready | error, body[data-auth] and
 // body[data-view] (auth.js), and data-state on #panel, #search, #zonecheck, #export, #roll,
-// #roll-view, #import, #cases-view and #case-view.
+// #roll-view, #import, #cases-view, #case-view, #wetland-view and #wetland-item.
 
 import { getJSON, onAuthLost } from './api.js';
 import { $, banner } from './dom.js';
@@ -18,7 +20,7 @@ import { loadConfig, createMap, setSelection } from './map.js';
 import { renderLegend, attachLegend } from './legend.js';
 import { initSearch } from './search.js';
 import { initPanel, showAt, showCode, rerenderPanel, addPanelSection } from './panel.js';
-import { initZoneCheck, attachDraw, ownsClick, isDrawing, renderActivities, renderZoneCheck } from './zonecheck.js';
+import { initZoneCheck, attachDraw, ownsClick, isDrawing, renderActivities, renderZoneCheck, addZoneCheckSection } from './zonecheck.js';
 import { initExport, attachExport, setExportTownships, renderTownships } from './export.js';
 import { loadTownships } from './townships.js';
 import { initAuth, session, can, loadMe, signOut, showSignIn, showPassword, setView, renderAccount, rerenderAuth } from './auth.js';
@@ -27,6 +29,10 @@ import { initImport, resetImport, rerenderImport } from './imports.js';
 import { initCases, setCasesTownships, resetCases, rerenderCases, closeCasesList, parcelSection } from './cases.js';
 import { caseOpen, closeCase } from './casepage.js';
 import { loadReserve } from './casemap.js';
+import { initWetland, resetWetland, rerenderWetland, closeWetland, reloadLayers, openDebit } from './wetland.js';
+import { wetlandItemOpen, closeWetlandItem } from './wetlanditem.js';
+import { initWetlandCheck, zoneCheckWetland } from './wetlandcheck.js';
+import { loadWetlandLayers } from './wetlandmap.js';
 
 // ---------- language ----------
 
@@ -47,6 +53,7 @@ function initLang() {
     rerenderRoll();
     rerenderImport();
     rerenderCases();
+    rerenderWetland();
   });
 }
 
@@ -66,12 +73,14 @@ async function startMap(loaded) {
   attachLegend(map);
   attachExport(map);
   loadReserve();
+  loadWetlandLayers({ staff: can('wetland') });
   map.once('load', () => attachDraw(map));
   // A click on the map shows the parcel: the case page gives way (the parcel's cases are listed
   // in its panel).
   map.on('click', (ev) => {
     if (ownsClick()) return;
     if (caseOpen()) closeCase();
+    if (wetlandItemOpen()) closeWetlandItem();
     showAt(ev.lngLat);
   });
   map.on('mousemove', 'parcels-fill', () => { if (!isDrawing()) map.getCanvas().style.cursor = 'pointer'; });
@@ -117,6 +126,9 @@ function enterMap(config) {
 function applyRoles() {
   $('#import').hidden = !can('import');
   rerenderCases();
+  rerenderWetland();
+  renderLegend(); // the wetland projects and debits are for staff
+  reloadLayers();
 }
 
 // forget drops what the previous user saw that others may not: the roll (maybe unmasked), the
@@ -125,6 +137,7 @@ function forget(reopen) {
   resetRoll({ reopen });
   resetImport();
   resetCases();
+  resetWetland();
 }
 
 // signedIn takes the user that GET /api/v1/me or a sign-in answered.
@@ -238,11 +251,14 @@ initExport();
 initRoll({ onUnexpectedMask: recheckSession });
 initImport();
 initCases({
-  onOpenList: () => resetRoll(),
+  onOpenList: () => { resetRoll(); closeWetland(); },
   reloadPanel: (code) => { if ($('#panel').dataset.code === code) showCode(code).catch(() => {}); },
 });
 addPanelSection(parcelSection);
-$('#roll-show').addEventListener('click', closeCasesList);
+initWetland({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); } });
+initWetlandCheck({ onDebitOpened: openDebit });
+addZoneCheckSection(zoneCheckWetland);
+$('#roll-show').addEventListener('click', () => { closeCasesList(); closeWetland(); });
 initAuth({
   onSignedIn: (me, opts) => signedIn(me, opts),
   onCancel: () => (session.user ? enterMap() : anonymous()),

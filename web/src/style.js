@@ -36,6 +36,12 @@ export const RESERVE_COLOR = '#01665e';
 export const CASE_COLORS = { offered: '#ff7f00', counterpart: '#6a51a3' };
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
+// The wetland bank (wetlandmap.js fills these sources): wetland patches by importance, credit
+// projects by status, debits (occupations that owe credits), and the project or debit on screen.
+export const WETLAND_COLORS = { national: '#0b3c8c', provincial: '#2f7fd0', general: '#8fcdee' };
+export const PROJECT_COLORS = { proposed: '#7cb342', approved: '#2e7d32', rejected: '#9e9e9e' };
+export const DEBIT_COLOR = '#d84315';
+
 // The zone kinds the legend shows, grouped by area kind.
 export const ZONE_LEGEND = [
   ['nature_reserve', ['core', 'buffer', 'experimental', 'core_protection', 'general_control']],
@@ -47,6 +53,9 @@ export const GROUPS = [
   { id: 'labels', layers: ['labels-parcel', 'labels-village', 'labels-protected_area', 'labels-township'], visible: true },
   { id: 'parcels', layers: ['parcels-fill', 'parcels-line'], visible: true },
   { id: 'reserve', layers: ['reserve-fill', 'reserve-line'], visible: true },
+  { id: 'wetland_debits', layers: ['wetland-debits-fill', 'wetland-debits-line'], visible: true, staff: true },
+  { id: 'wetland_projects', layers: ['wetland-projects-fill', 'wetland-projects-line'], visible: true, staff: true },
+  { id: 'wetland_patches', layers: ['wetland-patches-fill', 'wetland-patches-line'], visible: true },
   { id: 'zones', layers: ['zones-fill', 'zones-line'], visible: true },
   { id: 'protected_areas', layers: ['protected_areas-line'], visible: true },
   { id: 'villages', layers: ['villages-line'], visible: false },
@@ -89,6 +98,7 @@ export function buildStyle({ sources, basemapURL, glyphs }) {
   // Filled by casemap.js: the reserve once the map has loaded, a case's parcels while it is shown.
   style.sources.reserve = { type: 'geojson', data: EMPTY };
   style.sources['case-parcels'] = { type: 'geojson', data: EMPTY };
+  for (const id of ['wetland-patches', 'wetland-projects', 'wetland-debits', 'wetland-item']) style.sources[id] = { type: 'geojson', data: EMPTY };
 
   const vis = (group) => (GROUPS.find((g) => g.id === group).visible ? 'visible' : 'none');
   style.layers.push(
@@ -116,6 +126,20 @@ export function buildStyle({ sources, basemapURL, glyphs }) {
       paint: { 'fill-color': RESERVE_COLOR, 'fill-opacity': 0.7 } },
     { id: 'reserve-line', type: 'line', source: 'reserve', layout: { visibility: vis('reserve') },
       paint: { 'line-color': '#003c30', 'line-width': 1.6 } },
+    { id: 'wetland-patches-fill', type: 'fill', source: 'wetland-patches', layout: { visibility: vis('wetland_patches') },
+      paint: { 'fill-color': match('importance', WETLAND_COLORS, WETLAND_COLORS.general), 'fill-opacity': 0.55 } },
+    { id: 'wetland-patches-line', type: 'line', source: 'wetland-patches', layout: { visibility: vis('wetland_patches') },
+      paint: { 'line-color': WETLAND_COLORS.national, 'line-width': 1 } },
+    { id: 'wetland-projects-fill', type: 'fill', source: 'wetland-projects', layout: { visibility: vis('wetland_projects') },
+      paint: { 'fill-color': match('status', PROJECT_COLORS, PROJECT_COLORS.proposed), 'fill-opacity': 0.35 } },
+    { id: 'wetland-projects-line', type: 'line', source: 'wetland-projects', layout: { visibility: vis('wetland_projects') },
+      paint: { 'line-color': match('status', PROJECT_COLORS, PROJECT_COLORS.proposed), 'line-width': 2.2 } },
+    { id: 'wetland-debits-fill', type: 'fill', source: 'wetland-debits', layout: { visibility: vis('wetland_debits') },
+      paint: { 'fill-color': DEBIT_COLOR, 'fill-opacity': ['case', ['==', ['get', 'status'], 'settled'], 0.15, 0.3] } },
+    { id: 'wetland-debits-line', type: 'line', source: 'wetland-debits', layout: { visibility: vis('wetland_debits') },
+      paint: { 'line-color': DEBIT_COLOR, 'line-width': 2 } },
+    // The project or debit open beside the map.
+    { id: 'wetland-item-line', type: 'line', source: 'wetland-item', paint: { 'line-color': '#ff00c8', 'line-width': 4 } },
     // The parcels of the case page, over everything but the names.
     { id: 'case-parcels-fill', type: 'fill', source: 'case-parcels',
       paint: { 'fill-color': match('role', CASE_COLORS, CASE_COLORS.offered), 'fill-opacity': 0.12 } },

@@ -1,6 +1,7 @@
 // The zone check: draw a project's footprint (terra-draw), pick an activity, and see what each
 // protected-area zone it touches says (POST /api/v1/zone-check); the touched zones are
-// highlighted on the map.
+// highlighted on the map. Other modules add sections beneath (addZoneCheckSection: the
+// wetland bank's figures).
 //
 // Test hooks: #zonecheck[data-state] is idle | drawing | loading | ready | error and
 // #zonecheck[data-verdict] the overall verdict.
@@ -15,6 +16,11 @@ import { ZONE_COLORS } from './style.js';
 import { app } from './state.js';
 
 const zc = { mode: 'idle', result: null, error: '', geometry: null, activity: 'construction', seq: 0, finishedAt: 0 };
+const sections = [];
+
+// addZoneCheckSection adds fn({result, geometry, activity, rerender}) → a node (or null) under
+// each answer.
+export function addZoneCheckSection(fn) { sections.push(fn); }
 
 // ownsClick says whether a map click belongs to the drawing (a vertex, or the click that closed
 // the footprint) rather than to the parcel under it.
@@ -137,10 +143,15 @@ export function renderZoneCheck() {
     verdictLabel(r.verdict), ' · ', activityLabel(r.activity || zc.activity)));
   if (r.footprint_mu !== undefined) out.append(h('p', { class: 'muted' }, t('zc.footprint', { mu: fmt(r.footprint_mu) })));
   const zones = r.zones || [];
-  if (zones.length === 0) {
-    out.append(h('p', { class: 'muted' }, t('zc.none')));
-    return;
+  if (zones.length === 0) out.append(h('p', { class: 'muted' }, t('zc.none')));
+  else renderZones(out, r, zones);
+  for (const fn of sections) {
+    const node = fn({ result: r, geometry: zc.geometry, activity: zc.activity, rerender: renderZoneCheck });
+    if (node) out.append(node);
   }
+}
+
+function renderZones(out, r, zones) {
   out.append(h('ul', { class: 'zc-zones' }, zones.map((z) => h('li', { class: 'v-' + z.verdict, dataset: { verdict: z.verdict, zoneKind: z.zone_kind } },
     h('div', null, h('span', { class: 'swatch', style: `background:${ZONE_COLORS[z.zone_kind] || '#999'}` }), ' ',
       h('strong', null, `${z.area_name}${z.site ? ' · ' + z.site : ''} · ${getLang() === 'en' ? zoneKindLabel(z.zone_kind) : (z.zone_label || zoneKindLabel(z.zone_kind))}`)),
@@ -148,7 +159,7 @@ export function renderZoneCheck() {
     z.rule ? h('div', { class: 'small' }, h('span', { class: 'muted' }, t('zc.rule') + '：'), z.rule) : null,
     z.legal_basis ? h('div', { class: 'small' }, h('span', { class: 'muted' }, t('zc.basis') + '：'), z.legal_basis) : null,
     z.wetland_credits_required !== null && z.wetland_credits_required !== undefined
-      ? h('div', { class: 'small' }, `${t('zc.credits')}：${fmt(z.wetland_credits_required)} ${t('unit.mu')}`) : null,
+      ? h('div', { class: 'small' }, `${t('zc.credits')}：${fmt(z.wetland_credits_required)} ${t('unit.credits')}`) : null,
     z.fee_yuan ? h('div', { class: 'small' }, `${t('zc.fee')}：${fmt(z.fee_yuan)} ${t('unit.yuan')}`) : null,
   ))));
   out.append(h('p', { class: 'total' }, `${t('zc.total_fee')}：${fmt(r.total_fee_yuan)} ${t('unit.yuan')}`));

@@ -22,58 +22,20 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { env as sharedEnv, useBrowser } from './browser.mjs';
+import { env as sharedEnv, useBrowser, signIn, waitIdle, IDLE_MS } from './browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = (name, fallback) => sharedEnv(fileURLToPath(import.meta.url), name, fallback);
-const account = (name) => {
-  const v = env(name);
-  const i = v.indexOf(':');
-  if (i < 1) throw new Error(`${name} must be user:password`);
-  return { user: v.slice(0, i), password: v.slice(i + 1) };
-};
 const parcel = (name) => ({ code: env(`ECOCOMP_PARCEL_${name}`), lngLat: [Number(env(`ECOCOMP_PARCEL_${name}_LON`)), Number(env(`ECOCOMP_PARCEL_${name}_LAT`))] });
 const BASE = env('ECOCOMP_URL').replace(/\/$/, '');
 const ARTIFACTS = resolve(process.env.ECOCOMP_ARTIFACTS || join(here, 'artifacts'));
-const IDLE_MS = 30_000;
 
 const browser = useBrowser(ARTIFACTS);
 const mapErrors = []; // what any browser's map reported (a layer that failed to load)
 
 // person opens the map in a fresh context and signs in with the 登录 button.
 async function person(t, name) {
-  const who = account(name);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const log = [];
-  page.on('console', (m) => {
-    if ((m.type() === 'error' || m.type() === 'warning') && !m.text().includes('GPU stall')) log.push(`${who.user} console.${m.type()}: ${m.text()}`);
-    if (m.text().startsWith('map error:')) mapErrors.push(`${who.user}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => { log.push(`${who.user} pageerror: ${e.message}`); mapErrors.push(e.message); });
-  t.after(async () => {
-    for (const line of log.slice(0, 20)) t.diagnostic(line);
-    await context.close();
-  });
-  await page.goto(`${BASE}/`, { waitUntil: 'domcontentloaded' });
-  await page.waitForSelector('body[data-auth=anonymous]', { timeout: IDLE_MS });
-  await page.click('#signin-open');
-  await page.fill('#signin-user', who.user);
-  await page.fill('#signin-password', who.password);
-  await page.click('#signin-go');
-  await page.waitForSelector(`body[data-auth=signed-in] #account[data-user="${who.user}"]`, { timeout: IDLE_MS });
-  await page.waitForSelector('body[data-map-state=ready]', { timeout: IDLE_MS });
-  await page.waitForSelector('#cases:not([hidden])', { timeout: IDLE_MS });
-  return { page, user: who.user };
-}
-
-async function waitIdle(page) {
-  await page.evaluate((ms) => new Promise((res, rej) => {
-    const map = window.ecocompMap;
-    const timer = setTimeout(() => rej(new Error('map not idle after ' + ms + ' ms')), ms);
-    map.once('idle', () => { clearTimeout(timer); res(); });
-    map.triggerRepaint();
-  }), IDLE_MS);
+  return signIn(t, browser, { base: BASE, account: env(name), ready: '#cases:not([hidden])', errors: mapErrors });
 }
 
 // clickParcel centres the map on a parcel, clicks it and waits for its panel.
