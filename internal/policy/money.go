@@ -20,22 +20,27 @@ func ParseYuan(s string) (Fen, error) {
 	if !yuanPattern.MatchString(s) {
 		return 0, fmt.Errorf("%q is not an amount in yuan (e.g. \"16.00\")", s)
 	}
+	return Fen(fixedPoint(s, 2)), nil
+}
+
+// fixedPoint reads s, already matched against a pattern that allows at most places decimals and
+// few enough digits for an int64, as an integer count of 10^-places.
+func fixedPoint(s string, places int) int64 {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	whole, frac, _ := strings.Cut(s, ".")
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not an amount in yuan (e.g. \"16.00\")", s)
-	}
+	frac += strings.Repeat("0", places-len(frac))
+	w, _ := strconv.ParseInt(whole, 10, 64)
 	f, _ := strconv.ParseInt(frac, 10, 64)
-	v := Fen(w*100 + f)
+	scale := int64(1)
+	for range places {
+		scale *= 10
+	}
+	v := w*scale + f
 	if neg {
 		v = -v
 	}
-	return v, nil
+	return v
 }
 
 // String writes the amount in 元 with exactly two decimals: "16.00", "-0.25".
@@ -111,19 +116,7 @@ func ParseDecimal(s string) (Decimal, error) {
 	if !decimalPattern.MatchString(s) {
 		return 0, fmt.Errorf("%q is not a decimal number (e.g. \"0.5\")", s)
 	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	for len(frac) < 6 {
-		frac += "0"
-	}
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	v := Decimal(w*DecimalScale + f)
-	if neg {
-		v = -v
-	}
-	return v, nil
+	return Decimal(fixedPoint(s, 6)), nil
 }
 
 // DecimalOf returns the Decimal n/d (rounded to a millionth), for constants in code and tests.
