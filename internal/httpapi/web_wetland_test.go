@@ -15,7 +15,8 @@ import (
 // in park B (another service area). In the browser a case officer records X's first monitoring
 // year (1.50 more: 6.00 released; the second year first is refused as out of order), draws a
 // footprint around P1 in the reasonable-use zone (7.50 亩 of national wetland × 2 = 15.00 credits,
-// 1,411,764.75 元 at the reference price) and opens a debit from it; finance buys the 15.00
+// 1,411,764.75 元 at the reference price) and opens a debit from it, then proposes a restoration
+// project on a 100 m square without wetland (about 15 credits, drawn by hand) and approves it; finance buys the 15.00
 // credits as 6.00 from X and 9.00 from Y at an appraised 90,000 元 (a line over X's 6.00 is refused
 // first; park B's project is not offered) and sees the balances change: X 0.00 and Y 4.50
 // available, 1,350,000.00 元 in the fund. What the browser cannot know (where P1 is, the
@@ -39,6 +40,10 @@ func TestWebWetlandInBrowser(t *testing.T) {
 	if err := wb.pool.QueryRow(ctx, `SELECT (ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(580980, 3230980, 581080, 3231120, 4548), 4490), 7)::json -> 'coordinates' -> 0)::text`).Scan(&ring); err != nil {
 		t.Fatal(err)
 	}
+	var square string
+	if err := wb.pool.QueryRow(ctx, `SELECT (ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(581500, 3231800, 581600, 3231900, 4548), 4490), 7)::json -> 'coordinates' -> 0)::text`).Scan(&square); err != nil {
+		t.Fatal(err)
+	}
 	const password = "Pass-word-2026" // userToken (access_test.go) gives every user this password
 	env := map[string]string{
 		"ECOCOMP_URL":       wb.ts.URL,
@@ -48,6 +53,8 @@ func TestWebWetlandInBrowser(t *testing.T) {
 		"ECOCOMP_PROJECT_X": strconv.FormatInt(x.ID, 10),
 		"ECOCOMP_PROJECT_Y": strconv.FormatInt(y.ID, 10),
 		"ECOCOMP_PROJECT_B": strconv.FormatInt(b.ID, 10),
+		// A 100 m square in park A's reasonable-use zone, on no wetland patch and no project.
+		"ECOCOMP_PROJECT_FOOTPRINT": square,
 	}
 	runBrowserTest(t, ctx, "wetland.test.mjs", chromium, env, nil)
 
@@ -67,6 +74,12 @@ func TestWebWetlandInBrowser(t *testing.T) {
 	if err := wb.pool.QueryRow(ctx, `SELECT credits_centi, verifier FROM wetland_release WHERE project_id = $1 AND milestone = 'monitoring_1'`, x.ID).Scan(&released, &verifier); err != nil ||
 		released != 150 || verifier != "江西省林业科学院 监测组" {
 		t.Errorf("X's first monitoring year released %d centi-credits verified by %q (%v); want 150 by 江西省林业科学院 监测组", released, verifier, err)
+	}
+	var proposed string
+	var earned int64
+	if err := wb.pool.QueryRow(ctx, `SELECT status, credits_centi FROM wetland_project WHERE name = '汪口稻田湿地恢复项目'`).Scan(&proposed, &earned); err != nil ||
+		proposed != "approved" || earned < 1400 || earned > 1600 {
+		t.Errorf("the browser's project is %q earning %d centi-credits (%v); want approved, about 1500", proposed, earned, err)
 	}
 	var audited int
 	if err := wb.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE (action = 'wetland.debit.open' AND actor = 'officer1')

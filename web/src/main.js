@@ -29,7 +29,7 @@ import { initImport, resetImport, rerenderImport } from './imports.js';
 import { initCases, setCasesTownships, resetCases, rerenderCases, closeCasesList, parcelSection } from './cases.js';
 import { caseOpen, closeCase } from './casepage.js';
 import { loadReserve } from './casemap.js';
-import { initWetland, resetWetland, rerenderWetland, closeWetland, reloadLayers, openDebit } from './wetland.js';
+import { initWetland, resetWetland, rerenderWetland, closeWetland, reloadLayers, openCreated } from './wetland.js';
 import { wetlandItemOpen, closeWetlandItem } from './wetlanditem.js';
 import { initWetlandCheck, zoneCheckWetland } from './wetlandcheck.js';
 import { loadWetlandLayers } from './wetlandmap.js';
@@ -256,7 +256,7 @@ initCases({
 });
 addPanelSection(parcelSection);
 initWetland({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); } });
-initWetlandCheck({ onDebitOpened: openDebit });
+initWetlandCheck({ onCreated: openCreated });
 addZoneCheckSection(zoneCheckWetland);
 $('#roll-show').addEventListener('click', () => { closeCasesList(); closeWetland(); });
 initAuth({

@@ -19,6 +19,7 @@ import { t, activityLabel } from './i18n.js';
 import { can } from './auth.js';
 import { initWetlandItem, openWetlandItem, closeWetlandItem, rerenderWetlandItem, wetlandStatus, BUCKETS } from './wetlanditem.js';
 import { loadWetlandLayers } from './wetlandmap.js';
+import { kindLabel } from './wetlandwords.js';
 
 const page = { open: false, mode: 'idle', error: '', balance: null, projects: null, debits: null, seq: 0 };
 let hooks = { onOpen: () => {} };
@@ -73,13 +74,13 @@ export function showWetland() {
   load();
 }
 
-// openDebit shows a debit the zone check has just opened, beside the map.
-export function openDebit(debit) {
+// openCreated shows a debit or project (kind) the zone check has just made, beside the map.
+export function openCreated(kind, item) {
   page.open = false;
   render();
   hooks.onOpen();
   reloadLayers();
-  openWetlandItem('debit', debit.id, debit);
+  openWetlandItem(kind, item.id, item, t(kind === 'project' ? 'wl.proposed_done' : 'wl.debit_opened'));
 }
 
 function renderSidebar() {
@@ -167,7 +168,7 @@ function projectsTable(rows, projects) {
       return h('tr', { class: 'project-row case-row', tabindex: '0', dataset: { project: String(b.project), status: b.status, available: String(b.available), sold: String(b.sold) },
         onclick: open, onkeydown: (ev) => { if (ev.key === 'Enter') open(); } },
       h('td', null, h('a', { href: '#', class: 'case-link', onclick: (ev) => ev.preventDefault() }, b.name), h('div', { class: 'muted small' }, b.sponsor)),
-      h('td', null, p.kind_label || b.kind),
+      h('td', null, kindLabel(b.kind, p.kind_label)),
       h('td', null, wetlandStatus('project', b.status)),
       h('td', { class: 'small' }, b.service_area),
       h('td', { class: 'num' }, fmt(p.area_mu)),

@@ -2,12 +2,15 @@
 // owes the wetland bank from the wetland patches it covers — per wetland type and importance the
 // 亩 occupied, the debit ratio, the credits required, the basis and why — with the policy's
 // reference price, the 湿地保护法 art. 21 note and the zones that forbid the activity. A case
-// officer (or an administrator) opens a debit application (POST /api/v1/wetland/debits) from
-// the drawn footprint; the server's refusal is shown with its reason.
+// officer (or an administrator) opens a debit application (POST /api/v1/wetland/debits) or
+// proposes a credit project (POST /api/v1/wetland/projects) from the drawn footprint; the
+// server's refusal is shown with its reason.
 //
 // Test hooks: #zc-wetland[data-credits][data-occupied][data-basis], li.zcw-line[data-type]
 // [data-importance][data-basis][data-credits]; #zc-debit-open; #zc-debit-form[data-state] idle |
-// loading | error with #zcd-applicant, #zcd-purpose, #zcd-go and the refusal #zc-debit-msg.
+// loading | error with #zcd-applicant, #zcd-purpose, #zcd-go and the refusal #zc-debit-msg;
+// #zc-project-open, #zc-project-form with #zcp-name, #zcp-kind, #zcp-sponsor, #zcp-baseline,
+// #zcp-go and #zc-project-msg.
 
 import { postJSON } from './api.js';
 import { h, fmt } from './dom.js';
@@ -15,20 +18,31 @@ import { t, getLang, zoneKindLabel } from './i18n.js';
 import { can } from './auth.js';
 import { lineWhy, basisLabel, refusalNode, credits } from './wetlandwords.js';
 
-let hooks = { onDebitOpened: () => {} };
+let hooks = { onCreated: () => {} };
 
-// initWetlandCheck: onDebitOpened(debit) runs when the server opened a debit (main.js shows it).
+// initWetlandCheck: onCreated(kind, item) runs when the server opened a debit or took a
+// project's proposal (kind debit or project; main.js shows it).
 export function initWetlandCheck(hk) { hooks = { ...hooks, ...hk }; }
 
-// The debit form of the answer on screen: kept across redrawings (what was typed stays) until
-// another answer comes.
-const form = { result: null, open: false, state: 'idle', refusal: null, applicant: '', purpose: '' };
+// The forms under an answer: a debit for what the footprint owes, a credit project on it. One is
+// open at a time, and what was typed survives redrawing until another answer comes.
+const KINDS = ['restoration', 'creation', 'enhancement', 'preservation'];
+const FORMS = {
+  debit: { prefix: 'zcd', title: 'wl.zc.open_debit', go: 'wl.zc.open_go', url: '/api/v1/wetland/debits',
+    fields: [{ name: 'applicant', label: 'wl.applicant', required: true }, { name: 'purpose', label: 'wl.purpose' }],
+    body: (v, result) => ({ applicant: v.applicant, purpose: v.purpose, activity: result.activity }) },
+  project: { prefix: 'zcp', title: 'wl.zc.propose', go: 'wl.zc.propose_go', url: '/api/v1/wetland/projects',
+    fields: [{ name: 'name', label: 'wl.project_name', required: true }, { name: 'kind', label: 'wl.kind', required: true, options: KINDS },
+      { name: 'sponsor', label: 'wl.sponsor', required: true }, { name: 'baseline', label: 'wl.baseline', required: true }],
+    body: (v) => ({ name: v.name, kind: v.kind, sponsor: v.sponsor, baseline: v.baseline }) },
+};
+const form = { result: null, open: '', state: 'idle', refusal: null, missing: '', values: {} };
 
 // zoneCheckWetland is the zone check's section (zonecheck.js calls it on each drawing).
 export function zoneCheckWetland({ result, geometry, rerender }) {
   const w = result && result.wetland;
   if (!w) return null;
-  if (form.result !== result) Object.assign(form, { result, open: false, state: 'idle', refusal: null });
+  if (form.result !== result) Object.assign(form, { result, open: '', state: 'idle', refusal: null, missing: '' });
   const sec = h('div', { id: 'zc-wetland', class: 'zc-wetland', dataset: { credits: String(w.credits_required), occupied: String(w.occupied_mu), basis: w.basis } },
     h('h3', null, t('wl.zc.title')));
   const forbidden = w.forbidden || [];
@@ -38,6 +52,7 @@ export function zoneCheckWetland({ result, geometry, rerender }) {
   }
   if (!w.lines || w.lines.length === 0) {
     sec.append(h('p', { class: 'muted small' }, t('wl.zc.no_wetland')));
+    if (can('wetland.write')) sec.append(actions(result, geometry, rerender, false));
     return sec;
   }
   sec.append(h('p', { class: 'zcw-sum' },
@@ -62,45 +77,52 @@ export function zoneCheckWetland({ result, geometry, rerender }) {
     sec.append(h('p', { class: 'small muted zcw-supersedes' }, t('wl.zc.supersedes')));
   }
   if (getLang() === 'en' && w.message) sec.append(h('p', { class: 'small muted' }, w.message));
-  if (can('wetland.write') && Number(w.credits_required) > 0 && forbidden.length === 0) sec.append(debitForm(result, geometry, rerender));
+  if (can('wetland.write')) sec.append(actions(result, geometry, rerender, Number(w.credits_required) > 0 && forbidden.length === 0));
   return sec;
 }
 
-// debitForm opens a debit application for the drawn footprint: applicant and purpose; the
-// activity is the zone check's.
-function debitForm(result, geometry, rerender) {
-  if (!form.open) {
-    return h('div', { class: 'row buttons' }, h('button', { type: 'button', id: 'zc-debit-open', onclick: () => { form.open = true; rerender(); } }, t('wl.zc.open_debit')));
-  }
-  const bind = (key) => (ev) => { form[key] = ev.target.value; };
-  return h('form', { id: 'zc-debit-form', class: 'step-form', dataset: { state: form.state }, onsubmit: (ev) => submit(ev, result, geometry, rerender) },
-    h('h4', null, t('wl.zc.open_debit')),
-    h('label', { class: 'sf-row' }, h('span', { class: 'sf-label' }, t('wl.applicant') + ' *'),
-      h('input', { id: 'zcd-applicant', type: 'text', value: form.applicant, autocomplete: 'off', oninput: bind('applicant') })),
-    h('label', { class: 'sf-row' }, h('span', { class: 'sf-label' }, t('wl.purpose')),
-      h('input', { id: 'zcd-purpose', type: 'text', value: form.purpose, autocomplete: 'off', oninput: bind('purpose') })),
-    form.state === 'error' && !form.refusal ? h('p', { class: 'error small' }, t('step.required', { field: t('wl.applicant') })) : null,
-    form.refusal ? refusalNode(form.refusal, 'zc-debit-msg') : null,
-    h('div', { class: 'row buttons' },
-      h('button', { type: 'submit', id: 'zcd-go', disabled: form.state === 'loading' }, t('wl.zc.open_go')),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { form.open = false; form.refusal = null; form.state = 'idle'; rerender(); } }, t('step.cancel'))));
+// actions: the buttons that open a debit (when the footprint owes credits and nothing forbids
+// the activity) or propose a credit project, or the form one of them opened.
+function actions(result, geometry, rerender, owes) {
+  if (form.open) return openForm(FORMS[form.open], result, geometry, rerender);
+  const button = (kind, id) => h('button', { type: 'button', id, class: kind === 'debit' ? '' : 'secondary',
+    onclick: () => { Object.assign(form, { open: kind, state: 'idle', refusal: null, missing: '' }); rerender(); } }, t(FORMS[kind].title));
+  return h('div', { class: 'row buttons wrap' }, owes ? button('debit', 'zc-debit-open') : null, button('project', 'zc-project-open'));
 }
 
-async function submit(ev, result, geometry, rerender) {
+// openForm is a form of FORMS: its fields (input #<prefix>-<name>), the server's refusal
+// beneath (#zc-<kind>-msg).
+function openForm(spec, result, geometry, rerender) {
+  const kind = form.open;
+  const input = (f) => {
+    const attrs = { id: `${spec.prefix}-${f.name}`, oninput: (ev) => { form.values[f.name] = ev.target.value; } };
+    if (!f.options) return h('input', { ...attrs, type: 'text', value: form.values[f.name] || '', autocomplete: 'off' });
+    form.values[f.name] ||= f.options[0];
+    return h('select', { ...attrs, onchange: attrs.oninput }, f.options.map((o) => h('option', { value: o, selected: o === form.values[f.name] }, t('wl.kind.' + o))));
+  };
+  return h('form', { id: `zc-${kind}-form`, class: 'step-form', dataset: { state: form.state }, onsubmit: (ev) => submit(ev, spec, result, geometry, rerender) },
+    h('h4', null, t(spec.title)),
+    spec.fields.map((f) => h('label', { class: 'sf-row' }, h('span', { class: 'sf-label' }, t(f.label) + (f.required ? ' *' : '')), input(f))),
+    form.missing ? h('p', { class: 'error small' }, t('step.required', { field: t(form.missing) })) : null,
+    form.refusal ? refusalNode(form.refusal, `zc-${kind}-msg`) : null,
+    h('div', { class: 'row buttons' },
+      h('button', { type: 'submit', id: `${spec.prefix}-go`, disabled: form.state === 'loading' }, t(spec.go)),
+      h('button', { type: 'button', class: 'secondary', onclick: () => { Object.assign(form, { open: '', refusal: null, state: 'idle', missing: '' }); rerender(); } }, t('step.cancel'))));
+}
+
+async function submit(ev, spec, result, geometry, rerender) {
   ev.preventDefault();
-  form.refusal = null;
-  if (!form.applicant.trim()) {
-    form.state = 'error';
-    rerender();
-    return;
-  }
-  form.state = 'loading';
+  const kind = form.open;
+  const v = Object.fromEntries(spec.fields.map((f) => [f.name, (form.values[f.name] || '').trim()]));
+  const missing = spec.fields.find((f) => f.required && !v[f.name]);
+  Object.assign(form, { refusal: null, missing: missing ? missing.label : '', state: missing ? 'error' : 'loading' });
   rerender();
+  if (missing) return;
   try {
-    const debit = await postJSON('/api/v1/wetland/debits', { applicant: form.applicant.trim(), purpose: form.purpose.trim(), activity: result.activity, geometry });
-    Object.assign(form, { open: false, state: 'idle', applicant: '', purpose: '' });
+    const made = await postJSON(spec.url, { ...spec.body(v, result), geometry });
+    Object.assign(form, { open: '', state: 'idle', values: {} });
     rerender();
-    hooks.onDebitOpened(debit);
+    hooks.onCreated(kind, made);
   } catch (e) {
     form.state = 'error';
     form.refusal = e;

@@ -9,7 +9,7 @@
 //
 // Test hooks: #wetland-item[data-state] idle | loading | ready | error with data-kind (project |
 // debit), data-id, data-status, data-version; #wetland-msg (a refusal, data-status) and
-// #wetland-notice; project: #wp-balance td[data-bucket], #wp-milestones tr[data-milestone]
+// #wetland-notice; project: #wp-credits[data-credits], #wp-balance td[data-bucket], #wp-milestones tr[data-milestone]
 // [data-released], #wp-approve, #wp-reject, #release-form with #rel-milestone, #rel-verified-on,
 // #rel-verifier, #rel-evidence, #rel-note, #rel-credits, #rel-go; debit: #wd-figures
 // td[data-figure], #wd-lines tr.wd-line, #wd-sales li[data-sale], #sale-form with
@@ -22,7 +22,7 @@ import { h, $, fmt } from './dom.js';
 import { t, activityLabel, zoneKindLabel } from './i18n.js';
 import { can } from './auth.js';
 import { today, fmtTime } from './casesteps.js';
-import { lineWhy, basisLabel, refusalNode, credits } from './wetlandwords.js';
+import { lineWhy, basisLabel, refusalNode, credits, kindLabel } from './wetlandwords.js';
 import { showWetlandItem, clearWetlandItem, wetlandFeature } from './wetlandmap.js';
 
 const state = { kind: '', id: 0, mode: 'idle', data: null, error: '', refusal: null, notice: '', balance: null, reference: null, geometry: null, seq: 0 };
@@ -34,9 +34,10 @@ export function wetlandItemOpen() { return state.mode !== 'idle'; }
 
 const path = (kind, id) => `/api/v1/wetland/${kind === 'project' ? 'projects' : 'debits'}/${enc(id)}`;
 
-// openWetlandItem shows project or debit id (kind), with data when the caller has just received it.
-export async function openWetlandItem(kind, id, data) {
-  Object.assign(state, { kind, id: Number(id), refusal: null, notice: '', balance: null, reference: null, geometry: null });
+// openWetlandItem shows project or debit id (kind), with data (and what was done, notice) when
+// the caller has just received it.
+export async function openWetlandItem(kind, id, data, notice = '') {
+  Object.assign(state, { kind, id: Number(id), refusal: null, notice, balance: null, reference: null, geometry: null });
   kept.clear();
   if (data) show(data);
   else await load();
@@ -208,11 +209,11 @@ function projectView(p, messages) {
   const b = p.balance || {};
   return [
     h('header', { class: 'case-head' },
-      h('div', { class: 'case-title' }, h('h2', { id: 'wp-name' }, p.name), wetlandStatus('project', p.status), h('span', { class: 'case-mode' }, p.kind_label || p.kind)),
+      h('div', { class: 'case-title' }, h('h2', { id: 'wp-name' }, p.name), wetlandStatus('project', p.status), h('span', { class: 'case-mode' }, kindLabel(p.kind, p.kind_label))),
       kv([
         [t('wl.sponsor'), p.sponsor], [t('wl.baseline'), p.baseline],
         [t('wl.area'), `${fmt(p.area_mu)} ${t('unit.mu')}`],
-        [t('wl.credits'), `${credits(p.credits)}（${t('wl.ratio', { mu: p.mu_per_credit })}）`],
+        [t('wl.credits'), h('span', { id: 'wp-credits', dataset: { credits: String(p.credits) } }, `${credits(p.credits)}（${t('wl.ratio', { mu: p.mu_per_credit })}）`)],
         [t('wl.service_area'), p.service_area], p.area ? [t('wl.park'), p.area] : null,
         [t('el.policy'), p.policy_version],
         [t('wl.proposed'), `${fmtTime(p.created_at)} · ${p.created_by}`],

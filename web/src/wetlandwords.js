@@ -8,6 +8,9 @@ import { t, getLang, zoneKindLabel } from './i18n.js';
 // importanceLabel names national / provincial / general important wetland.
 export const importanceLabel = (i) => t('wl.importance.' + i);
 
+// kindLabel names a project kind: the policy's name (label) in Chinese, the page's word otherwise.
+export const kindLabel = (kind, label) => (getLang() === 'en' || !label ? t('wl.kind.' + kind) : label);
+
 // basisLabel names a basis: bank, art21, bank+art21 or none.
 export const basisLabel = (b) => (b || 'none').split('+').map((x) => t('wl.basis.' + x)).join(' + ');
 

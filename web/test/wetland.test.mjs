@@ -1,6 +1,7 @@
 // Browser tests of the wetland bank in the ecocomp web map: a case officer records a milestone's
 // release, draws a footprint in the reasonable-use zone of the 饶河源 park, sees the credits it
-// owes from the wetland patches and opens a debit from it; finance settles the debit by buying
+// owes from the wetland patches and opens a debit from it, proposes and approves a credit project
+// on another footprint; finance settles the debit by buying
 // released credits from two projects at an appraised price and sees the balances change — each
 // signed in in their own browser, every refusal with its reason.
 //
@@ -16,6 +17,8 @@
 //   ECOCOMP_PROJECT_X, _Y       approved projects of park A's service area with 4.50 and 13.50
 //                               credits released (as built, three years ago)
 //   ECOCOMP_PROJECT_B           an approved project of another service area (park B)
+//   ECOCOMP_PROJECT_FOOTPRINT   JSON ring of a 100 m square without wetland where the officer
+//                               proposes a project
 //   ECOCOMP_ARTIFACTS           where screenshots and downloads go (default web/test/artifacts)
 //   CHROMIUM                    the browser (default /usr/bin/chromium)
 
@@ -176,6 +179,31 @@ test('a release, a debit drawn on the map, a sale across two projects and the ba
   assert.equal(await page.locator('#sale-form').count(), 0, 'a case officer is offered the sale form');
   await page.waitForSelector('#legend li[data-group=wetland_debits][data-count="1"]', { timeout: IDLE_MS });
 
+  // ---- the officer proposes a credit project on a footprint without wetland, and approves it ----
+  await page.click('#wetland-item-close');
+  await draw(page, JSON.parse(env('ECOCOMP_PROJECT_FOOTPRINT')));
+  await page.waitForSelector('#zc-wetland', { timeout: IDLE_MS });
+  assert.match(await text(page, '#zc-wetland'), /未占用湿地图斑/);
+  assert.equal(await page.locator('#zc-debit-open').count(), 0, 'a footprint on no wetland offers a debit');
+  await page.click('#zc-project-open');
+  await page.fill('#zcp-name', '汪口稻田湿地恢复项目');
+  await page.click('#zcp-go');
+  await page.waitForSelector('#zc-project-form[data-state=error]', { timeout: IDLE_MS });
+  assert.match(await text(page, '#zc-project-form'), /实施单位/, 'the form does not say what is missing');
+  await page.selectOption('#zcp-kind', 'restoration');
+  await page.fill('#zcp-sponsor', '婺源县湿地保护中心');
+  await page.fill('#zcp-baseline', '撂荒稻田，季节性积水');
+  await page.click('#zcp-go');
+  await page.waitForSelector('#wetland-item[data-state=ready][data-kind=project][data-status=proposed]', { timeout: IDLE_MS });
+  assert.match(await text(page, '#wetland-notice'), /待审批/);
+  const earned = await num(page, '#wp-credits', 'data-credits');
+  assert.ok(earned > 14 && earned < 16, `a 100 m square of restoration earns ${earned} credits; want about 15 (1 亩 a credit)`);
+  await page.click('#wp-approve');
+  await page.waitForSelector('#wetland-item[data-state=ready][data-kind=project][data-status=approved]', { timeout: IDLE_MS });
+  assert.equal(await num(page, '#wp-balance td[data-bucket=issued]', 'data-value'), earned);
+  assert.equal(await num(page, '#wp-balance td[data-bucket=available]', 'data-value'), 0);
+  await page.waitForSelector('#legend li[data-group=wetland_projects][data-count="4"]', { timeout: IDLE_MS });
+
   // ---- finance buys the credits: 6.00 from X, 9.00 from Y, at an appraised price ----
   const fp = await person(t, 'ECOCOMP_FINANCE');
   await openBank(fp);
@@ -223,6 +251,14 @@ test('a release, a debit drawn on the map, a sale across two projects and the ba
   assert.match(await text(fp, '#wetland-fund'), /饶河源国家湿地公园湿地保护基金已收：1,350,000\.00 元/);
   assert.equal(await num(fp, '#wetland-totals td[data-bucket=sold]', 'data-value'), 15);
   await shot(t, fp, 'wetland-page.png');
+  // In English too.
+  await fp.click('#lang-toggle');
+  assert.equal(await text(fp, '#wetland-view h2'), 'Wetland bank');
+  assert.match(await text(fp, `#wetland-debits tr.debit-row[data-debit="${debit}"]`), /settled/);
+  assert.match(await text(fp, '#wetland-fund'), /received: 1,350,000\.00 yuan/);
+  await shot(t, fp, 'wetland-page-en.png');
+  await fp.click('#lang-toggle');
+  assert.equal(await text(fp, '#wetland-view h2'), '湿地银行');
 
   // ---- the ledger: JSON and xlsx ----
   const ledger = await fp.evaluate(async (u) => (await fetch(u)).json(), await fp.getAttribute('#wetland-ledger', 'href'));
@@ -245,6 +281,6 @@ test('a release, a debit drawn on the map, a sale across two projects and the ba
     const n = async (s) => ((await window.ecocompMap.getSource(s).getData()).features || []).length;
     return [await n('wetland-patches'), await n('wetland-projects'), await n('wetland-debits')];
   });
-  assert.deepEqual(held, [5, 3, 1]);
+  assert.deepEqual(held, [5, 4, 1]);
   assert.deepEqual(mapErrors, [], 'the maps reported errors');
 });
