@@ -46,14 +46,15 @@ export function zoneCheckWetland({ result, geometry, rerender }) {
   const sec = h('div', { id: 'zc-wetland', class: 'zc-wetland', dataset: { credits: String(w.credits_required), occupied: String(w.occupied_mu), basis: w.basis } },
     h('h3', null, t('wl.zc.title')));
   const forbidden = w.forbidden || [];
+  if (!w.lines || w.lines.length === 0) {
+    // Nothing owed: said only to who may propose a credit project here (the zones say the rest).
+    if (!can('wetland.write')) return null;
+    sec.append(h('p', { class: 'muted small' }, t('wl.zc.no_wetland')), actions(result, geometry, rerender, false));
+    return sec;
+  }
   if (forbidden.length) {
     sec.append(h('ul', { class: 'zcw-forbidden' }, forbidden.map((f) => h('li', { class: 'error small', dataset: { zoneKind: f.zone_kind } },
       t('wl.zc.forbidden', { area: f.area, zone: f.zone || zoneKindLabel(f.zone_kind) }), f.legal_basis ? ` ${f.legal_basis}` : ''))));
-  }
-  if (!w.lines || w.lines.length === 0) {
-    sec.append(h('p', { class: 'muted small' }, t('wl.zc.no_wetland')));
-    if (can('wetland.write')) sec.append(actions(result, geometry, rerender, false));
-    return sec;
   }
   sec.append(h('p', { class: 'zcw-sum' },
     t('wl.zc.occupied', { mu: fmt(w.occupied_mu) }), ' · ', h('strong', { id: 'zc-wetland-credits' }, t('wl.zc.required', { n: fmt(w.credits_required) }))),
