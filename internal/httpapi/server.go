@@ -69,6 +69,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.ownerRoutes(r)
 	s.caseRoutes(r)
 	s.wetlandRoutes(r)
+	s.careRoutes(r)
 	s.casefileRoutes(r)
 	s.townshipRoutes(r)
 	s.fontRoutes(r)
