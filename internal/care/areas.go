@@ -61,7 +61,8 @@ type areaFeature struct {
 
 // ParseAreas reads a GeoJSON FeatureCollection of areas, or a single Feature. Each feature has
 // properties code, name and chiefs ({"village": …, "township": …, "county": …}, each optional)
-// and a Polygon or MultiPolygon geometry in EPSG:4490 longitude/latitude.
+// and a Polygon or MultiPolygon geometry in EPSG:4490 longitude/latitude. Other members and
+// properties (a GIS export's id, bbox and attributes) are ignored.
 func ParseAreas(raw []byte) ([]areaFeature, error) {
 	var probe struct {
 		Type     string            `json:"type"`
@@ -86,9 +87,7 @@ func ParseAreas(raw []byte) ([]areaFeature, error) {
 	seen := map[string]int{}
 	for i, it := range items {
 		f := &out[i]
-		dec := json.NewDecoder(strings.NewReader(string(it)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(f); err != nil {
+		if err := json.Unmarshal(it, f); err != nil { // other members (id, bbox, more properties) are ignored
 			return nil, apperr.New(apperr.Invalid, "feature %d: %v", i+1, err)
 		}
 		p := &f.Properties

@@ -23,7 +23,7 @@ func careArea(t *testing.T, pool *pgxpool.Pool, code string, x0, y0, x1, y1 int)
 		x0, y0, x1, y1).Scan(&g); err != nil {
 		t.Fatal(err)
 	}
-	return map[string]any{"type": "Feature", "geometry": g, "properties": map[string]any{"code": code, "name": "责任区 " + code,
+	return map[string]any{"type": "Feature", "id": code, "geometry": g, "properties": map[string]any{"code": code, "name": "责任区 " + code, "fid": 1,
 		"chiefs": map[string]string{"village": "村林长", "township": "乡林长", "county": "县林长"}}}
 }
 
