@@ -280,3 +280,64 @@ func overlapping(ctx context.Context, db Querier, area int64, code string, from,
 	return apperr.New(apperr.Conflict, "area %s already has ranger %d from %s to %s (assignment %d): one ranger at a time; choose days outside it",
 		code, ranger, oFrom, oTo, other)
 }
+
+// RotateRangers re-encrypts every ranger's personal data under the current key of kr and
+// recomputes the search hashes, in one transaction that keeps writers out; it returns how many
+// rangers it rewrote. A row no key of kr opens stops it, changing nothing. `ecocomp pii rotate`
+// must run it beside owners.Rotate before an older key is removed (not wired yet).
+func RotateRangers(ctx context.Context, pool *pgxpool.Pool, kr *pii.Keyring) (int, error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `LOCK TABLE ranger IN EXCLUSIVE MODE`); err != nil {
+		return 0, err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, name_enc, id_number_enc, bank_account_enc FROM ranger ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	var sealed [][]any
+	for rows.Next() {
+		var id int64
+		cts := make([][]byte, 3)
+		if err := rows.Scan(&id, &cts[0], &cts[1], &cts[2]); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		row := []any{id}
+		var idn string
+		for i, field := range []string{fieldName, fieldIDNumber, fieldBankAccount} {
+			plain, err := kr.Decrypt(field, cts[i])
+			if err != nil {
+				rows.Close()
+				return 0, decryptFailed(id, err)
+			}
+			if field == fieldIDNumber {
+				idn = plain
+			}
+			ct, err := kr.Encrypt(field, plain)
+			if err != nil {
+				rows.Close()
+				return 0, err
+			}
+			row = append(row, ct)
+		}
+		sealed = append(sealed, append(row, kr.SearchHash(idn)))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, r := range sealed {
+		if _, err := tx.Exec(ctx, `UPDATE ranger SET name_enc = $2, id_number_enc = $3, bank_account_enc = $4, id_number_hash = $5 WHERE id = $1`, r...); err != nil {
+			return 0, err
+		}
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{Action: "pii.rotate", Entity: "ranger",
+		Detail: map[string]any{"rangers": len(sealed), "key": kr.CurrentID()}}); err != nil {
+		return 0, err
+	}
+	return len(sealed), tx.Commit(ctx)
+}
