@@ -284,7 +284,7 @@ func overlapping(ctx context.Context, db Querier, area int64, code string, from,
 // RotateRangers re-encrypts every ranger's personal data under the current key of kr and
 // recomputes the search hashes, in one transaction that keeps writers out; it returns how many
 // rangers it rewrote. A row no key of kr opens stops it, changing nothing. `ecocomp pii rotate`
-// must run it beside owners.Rotate before an older key is removed (not wired yet).
+// runs it beside owners.Rotate, before an older key is removed.
 func RotateRangers(ctx context.Context, pool *pgxpool.Pool, kr *pii.Keyring) (int, error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {

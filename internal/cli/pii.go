@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
+	"github.com/wuyuan-forestry/ecocomp/internal/care"
 	"github.com/wuyuan-forestry/ecocomp/internal/owners"
 	"github.com/wuyuan-forestry/ecocomp/internal/pii"
 )
@@ -66,7 +67,16 @@ func (a *App) piiRotate(ctx context.Context, args []string) error {
 		}
 		return fmt.Errorf("pii rotate: nothing changed: %v", err)
 	}
-	fmt.Fprintf(a.Stdout, "re-encrypted %d owners under key %s (%d had data under an older key); the keys after the first can now be removed\n",
-		sum.Owners, sum.Key, sum.Older)
+	// Rangers' names, ID numbers and accounts share the key (internal/care).
+	rangers, err := care.RotateRangers(ctx, pool, kr)
+	if err != nil {
+		var e *apperr.Error
+		if errors.As(err, &e) && e.Err != nil {
+			err = e.Err
+		}
+		return fmt.Errorf("pii rotate: owners re-encrypted under key %s, but the rangers were not (nothing of theirs changed; keep the older keys): %v", sum.Key, err)
+	}
+	fmt.Fprintf(a.Stdout, "re-encrypted %d owners under key %s (%d had data under an older key) and %d rangers; the keys after the first can now be removed\n",
+		sum.Owners, sum.Key, sum.Older, rangers)
 	return nil
 }

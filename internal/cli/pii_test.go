@@ -88,7 +88,7 @@ func TestPIIRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "re-encrypted 2 owners under key " + b.CurrentID() + " (2 had data under an older key)"; !strings.Contains(out, want) {
+	if want := "re-encrypted 2 owners under key " + b.CurrentID() + " (2 had data under an older key) and 0 rangers"; !strings.Contains(out, want) {
 		t.Errorf("rotate said %q; want %q", out, want)
 	}
 	got, err := owners.FindByIDNumber(ctx, pool, b, id)
