@@ -2,7 +2,9 @@ package care_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
@@ -18,6 +20,26 @@ func TestMigrationDownAndUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t)
+	// The migrations after 00028 go down first, last first, as goose would take them.
+	later, err := fs.Glob(migrations.FS, "000*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(later)))
+	for _, name := range later {
+		if name <= "00028_forest_care.sql" {
+			break
+		}
+		b, err := migrations.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, down, _ := strings.Cut(string(b), "-- +goose Down"); down != "" {
+			if _, err := pool.Exec(ctx, down); err != nil {
+				t.Fatalf("%s down: %v", name, err)
+			}
+		}
+	}
 	b, err := migrations.FS.ReadFile("00028_forest_care.sql")
 	if err != nil {
 		t.Fatal(err)

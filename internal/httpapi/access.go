@@ -114,12 +114,14 @@ var routeRules = map[string]rule{
 	"GET /api/v1/cases/notice.xlsx":          staffRead,
 	// Forest care (林长制): staff read areas, the coverage check and the roster (rangers masked but
 	// for finance, whose read is audited); case officers and administrators write.
-	"POST /api/v1/care/areas":                  staff(auth.CaseOfficer, auth.Admin),
-	"GET /api/v1/care/areas":                   staffRead,
-	"GET /api/v1/care/coverage":                staffRead,
-	"POST /api/v1/care/rangers":                staff(auth.CaseOfficer, auth.Admin),
-	"GET /api/v1/care/rangers":                 staffRead,
-	"POST /api/v1/care/areas/{id}/assignments": staff(auth.CaseOfficer, auth.Admin),
+	"POST /api/v1/care/areas":                      staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/care/areas":                       staffRead,
+	"GET /api/v1/care/coverage":                    staffRead,
+	"POST /api/v1/care/rangers":                    staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/care/rangers":                     staffRead,
+	"POST /api/v1/care/areas/{id}/assignments":     staff(auth.CaseOfficer, auth.Admin),
+	"POST /api/v1/care/rangers/{id}/tracks":        staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/care/rangers/{id}/months/{month}": staffRead,
 }
 
 // basicPath reports whether HTTP Basic is accepted on path: the routes GIS clients read (QGIS's

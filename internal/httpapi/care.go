@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -23,6 +25,8 @@ func (s *Server) careRoutes(r chi.Router) {
 	r.Post("/api/v1/care/rangers", s.handle(s.createRanger))
 	r.Get("/api/v1/care/rangers", s.handle(s.rangers))
 	r.Post("/api/v1/care/areas/{id}/assignments", s.handle(s.assignRanger))
+	r.Post("/api/v1/care/rangers/{id}/tracks", s.handle(s.uploadTrack))
+	r.Get("/api/v1/care/rangers/{id}/months/{month}", s.handle(s.rangerMonth))
 }
 
 // createCareAreas stores a GeoJSON FeatureCollection of areas (or one Feature), all or nothing.
@@ -126,5 +130,50 @@ func (s *Server) assignRanger(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
+	return nil
+}
+
+// rangerID reads {id} as a ranger id.
+func rangerID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "there is no ranger %q", chi.URLParam(r, "id"))
+	}
+	return id, nil
+}
+
+// uploadTrack stores a patrol track of ranger {id}: a GPX 1.1 file or a GeoJSON Feature with a
+// LineString and "times", validated (time order, speed, inside the county).
+func (s *Server) uploadTrack(w http.ResponseWriter, r *http.Request) error {
+	ranger, err := rangerID(r)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, care.MaxTrackBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return apperr.New(apperr.TooLarge, "the track is over %d MiB", care.MaxTrackBytes>>20)
+	} else if err != nil {
+		return apperr.Wrap(apperr.Invalid, err, "the request body could not be read")
+	}
+	t, err := care.CreateTrack(r.Context(), s.pool, principalOf(r), ranger, body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+// rangerMonth answers ranger {id}'s patrols in {month} (yyyy-mm) measured against the area.
+func (s *Server) rangerMonth(w http.ResponseWriter, r *http.Request) error {
+	ranger, err := rangerID(r)
+	if err != nil {
+		return err
+	}
+	rep, err := care.Month(r.Context(), s.pool, ranger, chi.URLParam(r, "month"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
 	return nil
 }

@@ -32,7 +32,7 @@ func classify(r *http.Request, pattern string) class {
 	switch pattern {
 	case "/*", "/healthz", "/metrics":
 		return classFree
-	case "/api/v1/imports", "/api/v1/cases/{id}/documents":
+	case "/api/v1/imports", "/api/v1/cases/{id}/documents", "/api/v1/care/rangers/{id}/tracks":
 		if r.Method == http.MethodPost {
 			return classLong
 		}
