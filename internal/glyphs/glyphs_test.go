@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/pbtest"
 )
 
 func TestParseRange(t *testing.T) {
@@ -43,43 +45,6 @@ type decoded struct {
 	bitmap                     []byte
 }
 
-func readVarint(t *testing.T, b []byte) (uint64, []byte) {
-	t.Helper()
-	var v uint64
-	for i := 0; i < len(b) && i < 10; i++ {
-		v |= uint64(b[i]&0x7f) << (7 * i)
-		if b[i] < 0x80 {
-			return v, b[i+1:]
-		}
-	}
-	t.Fatal("bad varint")
-	return 0, nil
-}
-
-// fields splits a message into (field, wire value) pairs: varints as numbers, bytes as slices.
-func fields(t *testing.T, b []byte, each func(field int, n uint64, bytes []byte)) {
-	t.Helper()
-	for len(b) > 0 {
-		var key uint64
-		key, b = readVarint(t, b)
-		switch key & 7 {
-		case 0:
-			var v uint64
-			v, b = readVarint(t, b)
-			each(int(key>>3), v, nil)
-		case 2:
-			var n uint64
-			n, b = readVarint(t, b)
-			each(int(key>>3), 0, b[:n])
-			b = b[n:]
-		default:
-			t.Fatalf("unexpected wire type %d", key&7)
-		}
-	}
-}
-
-func unzig(v uint64) int64 { return int64(v>>1) ^ -int64(v&1) }
-
 func decode(t *testing.T, r *Range) (name, rng string, glyphs map[rune]decoded) {
 	t.Helper()
 	pbf, err := r.Protobuf()
@@ -88,12 +53,12 @@ func decode(t *testing.T, r *Range) (name, rng string, glyphs map[rune]decoded) 
 	}
 	glyphs = map[rune]decoded{}
 	stacks := 0
-	fields(t, pbf, func(f int, _ uint64, stack []byte) {
+	pbtest.Each(t, pbf, func(f int, _ uint64, stack []byte) {
 		if f != 1 {
 			t.Fatalf("glyphs has field %d", f)
 		}
 		stacks++
-		fields(t, stack, func(f int, _ uint64, b []byte) {
+		pbtest.Each(t, stack, func(f int, _ uint64, b []byte) {
 			switch f {
 			case 1:
 				name = string(b)
@@ -101,7 +66,7 @@ func decode(t *testing.T, r *Range) (name, rng string, glyphs map[rune]decoded) 
 				rng = string(b)
 			case 3:
 				var g decoded
-				fields(t, b, func(f int, n uint64, b []byte) {
+				pbtest.Each(t, b, func(f int, n uint64, b []byte) {
 					switch f {
 					case 1:
 						g.id = n
@@ -112,9 +77,9 @@ func decode(t *testing.T, r *Range) (name, rng string, glyphs map[rune]decoded) 
 					case 4:
 						g.height = n
 					case 5:
-						g.left = unzig(n)
+						g.left = pbtest.Unzigzag(n)
 					case 6:
-						g.top = unzig(n)
+						g.top = pbtest.Unzigzag(n)
 					case 7:
 						g.advance = n
 					}

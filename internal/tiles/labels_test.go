@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wuyuan-forestry/ecocomp/internal/pbtest"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
@@ -81,14 +83,14 @@ type mvtPoint struct {
 func readMVT(t *testing.T, b []byte, layer string) []mvtPoint {
 	t.Helper()
 	var out []mvtPoint
-	pbFields(t, b, func(f int, _ uint64, lb []byte) {
+	pbtest.Each(t, b, func(f int, _ uint64, lb []byte) {
 		if f != 3 {
 			return
 		}
 		var name string
 		var keys, values []string
 		var feats [][]byte
-		pbFields(t, lb, func(f int, _ uint64, b []byte) {
+		pbtest.Each(t, lb, func(f int, _ uint64, b []byte) {
 			switch f {
 			case 1:
 				name = string(b)
@@ -98,7 +100,7 @@ func readMVT(t *testing.T, b []byte, layer string) []mvtPoint {
 				keys = append(keys, string(b))
 			case 4:
 				var v string
-				pbFields(t, b, func(f int, n uint64, b []byte) {
+				pbtest.Each(t, b, func(f int, n uint64, b []byte) {
 					if f == 1 {
 						v = string(b)
 					} else {
@@ -113,13 +115,13 @@ func readMVT(t *testing.T, b []byte, layer string) []mvtPoint {
 		}
 		for _, fb := range feats {
 			p := mvtPoint{props: map[string]string{}}
-			pbFields(t, fb, func(f int, n uint64, b []byte) {
+			pbtest.Each(t, fb, func(f int, n uint64, b []byte) {
 				switch f {
 				case 2:
 					for len(b) > 0 {
 						var k, v uint64
-						k, b = pbVarint(t, b)
-						v, b = pbVarint(t, b)
+						k, b = pbtest.Varint(t, b)
+						v, b = pbtest.Varint(t, b)
 						p.props[keys[k]] = values[v]
 					}
 				case 3:
@@ -127,61 +129,19 @@ func readMVT(t *testing.T, b []byte, layer string) []mvtPoint {
 						t.Fatalf("a %s feature of geometry type %d, not a point", layer, n)
 					}
 				case 4:
-					cmd, b := pbVarint(t, b)
+					cmd, b := pbtest.Varint(t, b)
 					if cmd != 1<<3|1 {
 						t.Fatalf("point geometry command %d, want one MoveTo", cmd)
 					}
-					dx, b := pbVarint(t, b)
-					dy, _ := pbVarint(t, b)
-					p.x, p.y = unzigzag(dx), unzigzag(dy)
+					dx, b := pbtest.Varint(t, b)
+					dy, _ := pbtest.Varint(t, b)
+					p.x, p.y = pbtest.Unzigzag(dx), pbtest.Unzigzag(dy)
 				}
 			})
 			out = append(out, p)
 		}
 	})
 	return out
-}
-
-func unzigzag(v uint64) int64 { return int64(v>>1) ^ -int64(v&1) }
-
-func pbVarint(t *testing.T, b []byte) (uint64, []byte) {
-	t.Helper()
-	var v uint64
-	for i := 0; i < len(b) && i < 10; i++ {
-		v |= uint64(b[i]&0x7f) << (7 * i)
-		if b[i] < 0x80 {
-			return v, b[i+1:]
-		}
-	}
-	t.Fatal("bad varint")
-	return 0, nil
-}
-
-// pbFields calls each for every field of a protobuf message: varints as n, length-delimited
-// fields as b (fixed-size fields are skipped).
-func pbFields(t *testing.T, b []byte, each func(field int, n uint64, b []byte)) {
-	t.Helper()
-	for len(b) > 0 {
-		var key uint64
-		key, b = pbVarint(t, b)
-		switch key & 7 {
-		case 0:
-			var v uint64
-			v, b = pbVarint(t, b)
-			each(int(key>>3), v, nil)
-		case 1:
-			b = b[8:]
-		case 2:
-			var n uint64
-			n, b = pbVarint(t, b)
-			each(int(key>>3), 0, b[:n])
-			b = b[n:]
-		case 5:
-			b = b[4:]
-		default:
-			t.Fatalf("wire type %d", key&7)
-		}
-	}
 }
 
 // labelsAround renders every labels tile at zoom z over the fixture and returns the labels drawn
