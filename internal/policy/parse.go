@@ -75,6 +75,10 @@ func Parse(data []byte) (*Policy, error) {
 		r.p.Cases = &Cases{}
 		r.cases(n, path)
 	}
+	if n, path = top.opt("care"); n != nil {
+		r.p.Care = &Care{}
+		r.care(n, path)
+	}
 	top.end()
 
 	if err := c.err(); err != nil {

@@ -39,6 +39,8 @@ type Policy struct {
 	WetlandBank  WetlandBank `json:"wetland_bank"`
 	// Cases are the buyout-case workflow's parameters; a file without them cannot open cases.
 	Cases *Cases `json:"cases,omitempty"`
+	// Care is forest care's section (care.go); nil when the file has none (CareRules: defaults).
+	Care *Care `json:"care,omitempty"`
 	// Checksum is the sha256 (hex) of the canonical document (keys sorted, no insignificant
 	// whitespace): two files that differ only in layout have the same checksum.
 	Checksum string `json:"checksum"`
@@ -774,6 +776,13 @@ func (p *Policy) Unconfirmed() []Caveat {
 	w.bankCaveats(add)
 	if p.Cases != nil {
 		add(p.Cases.Confirmed, "cases", p.Cases.Note)
+	}
+	if c := p.Care; c != nil {
+		add(c.Confirmed, "care", c.Note)
+		for i, s := range c.PaySources {
+			add(s.Confirmed, joinIndex("care.pay_sources", i), s.Note)
+		}
+		add(c.Assessment.Confirmed, "care.assessment", c.Assessment.Note)
 	}
 	return out
 }
