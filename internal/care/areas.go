@@ -199,7 +199,9 @@ func isViolation(err error, code string) bool {
 }
 
 // Areas is every care area as a GeoJSON FeatureCollection: code, name, chiefs, area in 亩
-// (EPSG:4548) and the ranger assigned today, if any (id and period only: no personal data).
+// (EPSG:4548), the ranger assigned today, if any (id and period only: no personal data), and
+// the last patrol: the day (UTC+8) of the latest track whose ranger was assigned to the area on
+// that day (last_patrol, null when none) and its age in days (last_patrol_days).
 func Areas(ctx context.Context, db Querier) (json.RawMessage, error) {
 	var out json.RawMessage
 	err := db.QueryRow(ctx, `
@@ -210,9 +212,15 @@ func Areas(ctx context.Context, db Querier) (json.RawMessage, error) {
 		           'chiefs', (SELECT coalesce(json_object_agg(c.level, c.name), '{}') FROM care_chief c WHERE c.area_id = a.id),
 		           'ranger', (SELECT json_build_object('assignment', s.id, 'ranger_id', s.ranger_id, 'from', lower(s.period),
 		                        'to', upper(s.period) - 1)
-		                      FROM care_assignment s WHERE s.area_id = a.id AND s.period @> (now() AT TIME ZONE 'Asia/Shanghai')::date))
+		                      FROM care_assignment s WHERE s.area_id = a.id AND s.period @> (now() AT TIME ZONE 'Asia/Shanghai')::date),
+		           'last_patrol', lp.day,
+		           'last_patrol_days', (now() AT TIME ZONE 'Asia/Shanghai')::date - lp.day)
 		       ) ORDER BY a.code), '[]'))
-		FROM care_area a`).Scan(&out)
+		FROM care_area a
+		LEFT JOIN LATERAL (SELECT max((t.started_at AT TIME ZONE 'Asia/Shanghai')::date) AS day
+		    FROM care_assignment s
+		    JOIN patrol_track t ON t.ranger_id = s.ranger_id AND t.started_at >= (lower(s.period)::timestamp AT TIME ZONE 'Asia/Shanghai')
+		    WHERE s.area_id = a.id AND s.period @> (t.started_at AT TIME ZONE 'Asia/Shanghai')::date) lp ON true`).Scan(&out)
 	if err != nil {
 		return nil, err
 	}

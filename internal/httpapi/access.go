@@ -122,6 +122,8 @@ var routeRules = map[string]rule{
 	"POST /api/v1/care/areas/{id}/assignments":     staff(auth.CaseOfficer, auth.Admin),
 	"POST /api/v1/care/rangers/{id}/tracks":        staff(auth.CaseOfficer, auth.Admin),
 	"GET /api/v1/care/rangers/{id}/months/{month}": staffRead,
+	"GET /api/v1/care/tracks":                      staffRead,
+	"GET /api/v1/care/coverage/parcels":            staffRead,
 }
 
 // basicPath reports whether HTTP Basic is accepted on path: the routes GIS clients read (QGIS's

@@ -36,7 +36,7 @@ func classify(r *http.Request, pattern string) class {
 		if r.Method == http.MethodPost {
 			return classLong
 		}
-	case "/api/v1/export/parcels.geojson", "/api/v1/care/coverage":
+	case "/api/v1/export/parcels.geojson", "/api/v1/care/coverage", "/api/v1/care/coverage/parcels":
 		return classHeavy
 	case "/api/v1/subsidy-roll":
 		if r.URL.Query().Get("township") == "" || r.URL.Query().Get("format") == "xlsx" {

@@ -70,6 +70,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.caseRoutes(r)
 	s.wetlandRoutes(r)
 	s.careRoutes(r)
+	s.careMapRoutes(r)
 	s.casefileRoutes(r)
 	s.townshipRoutes(r)
 	s.fontRoutes(r)
