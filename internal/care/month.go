@@ -19,18 +19,19 @@ const SimplifyMetres = 3
 var china = time.FixedZone("CST", 8*3600)
 
 // trackCoverageSQL is the share of area $1 (EPSG:4548) within $6 metres of the tracks of ranger
-// $2 started in [$3, $4). Each track is simplified ($5 metres) and cut into runs of 50 points
+// $2 started in [$3, $4). Each track is simplified ($5 metres) and cut into runs of 8 points
 // (each run ending on the next's first point); the runs near the area are buffered (round ends
 // and bends of 4 segments a quarter circle: straight stretches exact, a bend's arc short by
-// under 3 % of its small area) and the buffers unioned. Buffering a whole patrol that crosses itself many times is far slower in
-// GEOS than buffering its runs (minutes against about a second at 50,000 points; see
-// BenchmarkTrackCoverage).
+// under 3 % of its small area) and the buffers unioned. GEOS's cost of buffering a line grows
+// with the square of its points when, as with GPS jitter, its offset curve folds over itself at
+// every point: a whole patrol takes minutes, runs of 50 points about 2 s, runs of 8 a third of
+// that (see BenchmarkTrackCoverage); shorter runs than 8 gain no more, the union grows instead.
 const trackCoverageSQL = `WITH a AS (SELECT ST_Transform(geom, 4548) AS g FROM care_area WHERE id = $1),
 p AS (SELECT t.id, d.path[1] AS n, d.geom
       FROM patrol_track t, ST_DumpPoints(ST_Simplify(ST_Transform(ST_Force2D(t.geom), 4548), $5)) d
       WHERE t.ranger_id = $2 AND t.started_at >= $3 AND t.started_at < $4),
 r AS (SELECT ST_MakeLine(p.geom ORDER BY p.n) AS g
-      FROM p, LATERAL (SELECT p.n / 50 AS c UNION ALL SELECT p.n / 50 - 1 WHERE p.n % 50 = 0 AND p.n >= 50) k
+      FROM p, LATERAL (SELECT p.n / 8 AS c UNION ALL SELECT p.n / 8 - 1 WHERE p.n % 8 = 0 AND p.n >= 8) k
       GROUP BY p.id, k.c HAVING count(*) > 1),
 b AS (SELECT ST_Union(ST_Buffer(r.g, $6, 'quad_segs=4')) AS g FROM r, a WHERE ST_DWithin(r.g, a.g, $6))
 SELECT COALESCE(ST_Area(ST_Intersection(a.g, b.g)) / NULLIF(ST_Area(a.g), 0), 0) FROM a, b`
