@@ -38,6 +38,10 @@ func classify(r *http.Request, pattern string) class {
 		}
 	case "/api/v1/export/parcels.geojson", "/api/v1/care/coverage", "/api/v1/care/coverage/parcels":
 		return classHeavy
+	case "/api/v1/stats/change":
+		if r.URL.Query().Get("format") == "geojson" {
+			return classHeavy
+		}
 	case "/api/v1/subsidy-roll":
 		if r.URL.Query().Get("township") == "" || r.URL.Query().Get("format") == "xlsx" {
 			return classHeavy

@@ -73,6 +73,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.careMapRoutes(r)
 	s.casefileRoutes(r)
 	s.townshipRoutes(r)
+	s.statsRoutes(r)
 	s.fontRoutes(r)
 	r.Get("/*", s.staticFiles(web.Dist()).ServeHTTP)
 	s.router = r
