@@ -61,6 +61,8 @@ Commands:
                                 buyout cases (owners masked unless --unmask, which is audited)
   pii keygen [-o FILE] | pii rotate
                                 the key of owners' encrypted personal data (docs/pii-keys.md)
+  pilot load FILE|--shipped | pilot member USER UNIT…
+                                the pilot's indicators and tasks; which units an account reports for
 
 Environment: DATABASE_URL (wins over devdb), ECOCOMP_ADDR, ECOCOMP_ADMIN_TOKEN, ECOCOMP_PUBLIC_READ,
 ECOCOMP_PII_KEY, ECOCOMP_DEVDB_DIR; the README lists them all.
@@ -122,6 +124,8 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		return a.pii(ctx, args[1:])
 	case "cases":
 		return a.casesCmd(ctx, args[1:])
+	case "pilot":
+		return a.pilotCmd(ctx, args[1:])
 	}
 	return usagef("unknown command %q; run `ecocomp help` for the list", args[0])
 }

@@ -125,6 +125,14 @@ var routeRules = map[string]rule{
 	"POST /api/v1/care/areas/{id}/assignments":     staff(auth.CaseOfficer, auth.Admin),
 	"POST /api/v1/care/rangers/{id}/tracks":        staff(auth.CaseOfficer, auth.Admin),
 	"GET /api/v1/care/rangers/{id}/months/{month}": staffRead,
+	// The compensation overview and the pilot's indicator board (issue 17): staff read them;
+	// progress entries are written by staff of the responsible unit (checked in internal/pilot).
+	"GET /api/v1/stats/overview":                 staffRead,
+	"GET /api/v1/pilot/indicators":               staffRead,
+	"GET /api/v1/pilot/tasks":                    staffRead,
+	"POST /api/v1/pilot/indicators/{id}/entries": staffRead,
+	"GET /api/v1/pilot/entries/{id}/evidence":    staffRead,
+	"GET /api/v1/pilot/ledger.xlsx":              staffRead,
 	"GET /api/v1/care/tracks":                      staffRead,
 	"GET /api/v1/care/coverage/parcels":            staffRead,
 }

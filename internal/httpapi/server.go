@@ -70,6 +70,8 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.caseRoutes(r)
 	s.wetlandRoutes(r)
 	s.careRoutes(r)
+	s.overviewRoutes(r)
+	s.pilotRoutes(r)
 	s.careMapRoutes(r)
 	s.casefileRoutes(r)
 	s.townshipRoutes(r)
