@@ -3,14 +3,14 @@
 // (the parcel panel), zonecheck.js, export.js, roll.js (the subsidy roll), imports.js, cases.js
 // (buyout cases: the cases page, the case page, opening a case from the panel, the reserve) and
 // wetland.js (the wetland bank: its page, projects and debits, debits opened from the zone check,
-// the wetland layers). Every
+// the wetland layers) and care.js (forest care: areas, rangers, tracks, the coverage check). Every
 // asset comes from the ecocomp binary. On load GET /api/v1/me; without a session the map is shown
 // when the server reads anonymously, else the sign-in page.
 //
 // Test hooks: window.ecocompMap (the maplibre Map), window.ecocomp (state.js: map, draw, config,
 // ready, session), body[data-map-state] loading | ready | error, body[data-auth] and
 // body[data-view] (auth.js), and data-state on #panel, #search, #zonecheck, #export, #roll,
-// #roll-view, #import, #cases-view, #case-view, #wetland-view and #wetland-item.
+// #roll-view, #import, #cases-view, #case-view, #wetland-view, #wetland-item, #care and #care-view.
 
 import { getJSON, onAuthLost } from './api.js';
 import { $, banner } from './dom.js';
@@ -33,6 +33,7 @@ import { initWetland, resetWetland, rerenderWetland, closeWetland, reloadLayers,
 import { wetlandItemOpen, closeWetlandItem } from './wetlanditem.js';
 import { initWetlandCheck, zoneCheckWetland } from './wetlandcheck.js';
 import { loadWetlandLayers } from './wetlandmap.js';
+import { initCare, resetCare, rerenderCare, closeCare, careClick } from './care.js';
 
 // ---------- language ----------
 
@@ -54,6 +55,7 @@ function initLang() {
     rerenderImport();
     rerenderCases();
     rerenderWetland();
+    rerenderCare();
   });
 }
 
@@ -79,6 +81,7 @@ async function startMap(loaded) {
   // in its panel).
   map.on('click', (ev) => {
     if (ownsClick()) return;
+    if (careClick(ev)) return;
     if (caseOpen()) closeCase();
     if (wetlandItemOpen()) closeWetlandItem();
     showAt(ev.lngLat);
@@ -127,6 +130,7 @@ function applyRoles() {
   $('#import').hidden = !can('import');
   rerenderCases();
   rerenderWetland();
+  rerenderCare();
   renderLegend(); // the wetland projects and debits are for staff
   reloadLayers();
 }
@@ -138,6 +142,7 @@ function forget(reopen) {
   resetImport();
   resetCases();
   resetWetland();
+  resetCare();
 }
 
 // signedIn takes the user that GET /api/v1/me or a sign-in answered.
@@ -251,14 +256,15 @@ initExport();
 initRoll({ onUnexpectedMask: recheckSession });
 initImport();
 initCases({
-  onOpenList: () => { resetRoll(); closeWetland(); },
+  onOpenList: () => { resetRoll(); closeWetland(); closeCare(); },
   reloadPanel: (code) => { if ($('#panel').dataset.code === code) showCode(code).catch(() => {}); },
 });
 addPanelSection(parcelSection);
-initWetland({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); } });
+initWetland({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); closeCare(); } });
+initCare({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); closeWetland(); } });
 initWetlandCheck({ onCreated: openCreated });
 addZoneCheckSection(zoneCheckWetland);
-$('#roll-show').addEventListener('click', () => { closeCasesList(); closeWetland(); });
+$('#roll-show').addEventListener('click', () => { closeCasesList(); closeWetland(); closeCare(); });
 initAuth({
   onSignedIn: (me, opts) => signedIn(me, opts),
   onCancel: () => (session.user ? enterMap() : anonymous()),
