@@ -5,6 +5,9 @@
 // protection grade — for the county, a township or a village as the history stood at any
 // instant, and what changed between two instants (change.go).
 //
+// The tables read parcel_stats (migration 00033), a summary of the parcel history that statement
+// triggers keep exact: a row per village, attribute combination and validity period.
+//
 // Areas are the legal MIAN_JI (ha, 4 decimals) summed as numeric in PostgreSQL and carried in
 // Go as integers of 0.0001 ha; 亩 = ha × 15 exactly, rounded to 0.01 only when printed. Stock is
 // XU_JI in m³ (integers of 0.1 m³). The computed area (the geometry's planar area in EPSG:4548)
@@ -319,8 +322,8 @@ func Compute(ctx context.Context, db DB, key string, unit Unit, t time.Time, asO
 	}
 	// Identifiers come from the fixed table definitions above, never from the request.
 	q := `SELECT ` + subCol + `, coalesce(` + rowExpr + `, ''), coalesce(` + colExpr + `, ''), coalesce(` + col2Expr + `, ''),
-	       count(*), sum(p.mian_ji * 10000)::bigint, coalesce(sum(p.xu_ji * 10), 0)::bigint, sum(p.area_plane_m2)
-	FROM parcel p
+	       sum(p.parcels)::bigint, (sum(p.mian_ji) * 10000)::bigint, (sum(p.xu_ji) * 10)::bigint, sum(p.area_plane_m2)
+	FROM parcel_stats p
 	WHERE ` + versionAt(t, now) + ` AND ` + unitCol + ` = $2 AND ` + d.filter + `
 	GROUP BY 1, 2, 3, 4`
 	args := []any{t, unit.Code}

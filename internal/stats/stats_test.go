@@ -332,3 +332,49 @@ func TestUnknownTableAndUnit(t *testing.T) {
 		t.Errorf("unknown table: %v, want the list of tables", err)
 	}
 }
+
+// TestSummaryFollowsParcelWrites: after inserts, updates (a retirement and a new version),
+// deletes and a truncate of parcels, parcel_stats holds exactly the grouped sums of the parcel
+// table (counts and MIAN_JI to the last decimal).
+func TestSummaryFollowsParcelWrites(t *testing.T) {
+	pool := smallCounty(t)
+	ctx := context.Background()
+	same := func(step string) {
+		t.Helper()
+		var diff int
+		if err := pool.QueryRow(ctx, `WITH g AS (
+			SELECT village_code, di_lei, ld_qs, lm_qs, sen_lin_lb, shi_quan_d, bh_dj, lin_zhong, qi_yuan, you_shi_sz, ling_zu,
+			       valid_from, valid_to, count(*) AS parcels, sum(mian_ji) AS mian_ji, sum(coalesce(xu_ji, 0)) AS xu_ji
+			FROM parcel GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13),
+		s AS (SELECT village_code, di_lei, ld_qs, lm_qs, sen_lin_lb, shi_quan_d, bh_dj, lin_zhong, qi_yuan, you_shi_sz, ling_zu,
+			       valid_from, valid_to, parcels, mian_ji, xu_ji FROM parcel_stats)
+		SELECT count(*) FROM ((TABLE g EXCEPT TABLE s) UNION ALL (TABLE s EXCEPT TABLE g)) x`).Scan(&diff); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 {
+			t.Errorf("after %s: parcel_stats differs from the parcels in %d rows", step, diff)
+		}
+	}
+	same("loading")
+	for _, step := range []struct{ name, sql string }{
+		{"retiring P1 and writing its next version", `WITH old AS (UPDATE parcel SET valid_to = '2026-07-01' WHERE code = 'P1' AND valid_to IS NULL RETURNING *)
+			INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, di_lei, geom, valid_from)
+			SELECT code, xian, xiang, cun, lin_ban, xiao_ban, 1.0001, '030200', geom, '2026-07-01' FROM old`},
+		{"revising P2's stock", `UPDATE parcel SET xu_ji = 55.5 WHERE code = 'P2'`},
+		{"deleting P7", `DELETE FROM parcel WHERE code = 'P7'`},
+	} {
+		if _, err := pool.Exec(ctx, step.sql); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		same(step.name)
+	}
+	tb := compute(t, pool, "land_class", "361130", "2026-07-02")
+	// 109.7685 亩 − P1 15 + P1' 15.0015 − P7 11.25 = 98.52 亩.
+	if got := row(t, tb, "361130", "").Values["total.area_mu"]; got != "98.52" {
+		t.Errorf("after the writes the county has %s 亩, want 98.52", got)
+	}
+	if _, err := pool.Exec(ctx, `TRUNCATE parcel CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	same("truncating")
+}
