@@ -125,6 +125,13 @@ var routeRules = map[string]rule{
 	"POST /api/v1/care/areas/{id}/assignments":     staff(auth.CaseOfficer, auth.Admin),
 	"POST /api/v1/care/rangers/{id}/tracks":        staff(auth.CaseOfficer, auth.Admin),
 	"GET /api/v1/care/rangers/{id}/months/{month}": staffRead,
+	// Incidents (a photo each), the monthly assessment and the rangers' pay roll (masked but for
+	// finance, whose unmasked read is audited, as the owners' roll).
+	"POST /api/v1/care/rangers/{id}/incidents": staff(auth.CaseOfficer, auth.Admin),
+	"GET /api/v1/care/incidents":               staffRead,
+	"GET /api/v1/care/incidents/{id}/photo":    staffRead,
+	"GET /api/v1/care/rangers/{id}/assessment": staffRead,
+	"GET /api/v1/care/roll":                    staffRead,
 	// The compensation overview and the pilot's indicator board (issue 17): staff read them;
 	// progress entries are written by staff of the responsible unit (checked in internal/pilot).
 	"GET /api/v1/stats/overview":                 staffRead,

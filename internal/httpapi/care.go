@@ -27,6 +27,7 @@ func (s *Server) careRoutes(r chi.Router) {
 	r.Post("/api/v1/care/areas/{id}/assignments", s.handle(s.assignRanger))
 	r.Post("/api/v1/care/rangers/{id}/tracks", s.handle(s.uploadTrack))
 	r.Get("/api/v1/care/rangers/{id}/months/{month}", s.handle(s.rangerMonth))
+	s.carePayRoutes(r)
 }
 
 // createCareAreas stores a GeoJSON FeatureCollection of areas (or one Feature), all or nothing.

@@ -32,11 +32,11 @@ func classify(r *http.Request, pattern string) class {
 	switch pattern {
 	case "/*", "/healthz", "/metrics":
 		return classFree
-	case "/api/v1/imports", "/api/v1/cases/{id}/documents", "/api/v1/care/rangers/{id}/tracks":
+	case "/api/v1/imports", "/api/v1/cases/{id}/documents", "/api/v1/care/rangers/{id}/tracks", "/api/v1/care/rangers/{id}/incidents":
 		if r.Method == http.MethodPost {
 			return classLong
 		}
-	case "/api/v1/export/parcels.geojson", "/api/v1/care/coverage", "/api/v1/care/coverage/parcels":
+	case "/api/v1/export/parcels.geojson", "/api/v1/care/coverage", "/api/v1/care/coverage/parcels", "/api/v1/care/roll":
 		return classHeavy
 	case "/api/v1/stats/change":
 		if r.URL.Query().Get("format") == "geojson" {
