@@ -47,6 +47,10 @@ Commands:
                                 a zipped Shapefile, GeoPackage or GeoJSON, validated and merged with history
   export parcels [--township T] [--bbox …] [--crs EPSG:4490|EPSG:4548] [-o FILE]
                                 streaming GeoJSON for surveyors
+  import care-areas FILE --code-field F --name-field F [--village-chief-field F …]
+                                care responsibility areas (管护责任区), all or nothing
+  export ranger-roll --year Y [--out FILE] [--unmask]
+                                the rangers' pay roll (xlsx), reconciled with the retained 公共管护 money
   policy load FILE|--shipped     validate a policy file and store it as a new version
   policy list                   the stored policy versions
   recompute [--year Y]          overlays, eligibility and subsidy lines of every parcel

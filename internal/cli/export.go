@@ -24,6 +24,9 @@ func (a *App) export(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "subsidy-roll" {
 		return a.exportRoll(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "ranger-roll" {
+		return a.exportRangerRoll(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "parcels" {
 		return usagef("export needs a dataset: `parcels` or `subsidy-roll` (usage: ecocomp %s)", usage)
 	}

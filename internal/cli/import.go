@@ -36,8 +36,10 @@ func (a *App) importCmd(ctx context.Context, args []string) error {
 		return a.importFile(ctx, ingest.KindZones, args[1:])
 	case ingest.KindWetlands:
 		return a.importWetlands(ctx, args[1:])
+	case ingest.KindCareAreas:
+		return a.importCareAreas(ctx, args[1:])
 	}
-	return usagef("import: unknown dataset %q; use parcels, zones or wetlands", args[0])
+	return usagef("import: unknown dataset %q; use parcels, zones, wetlands or care-areas", args[0])
 }
 
 func (a *App) importFile(ctx context.Context, kind string, args []string) error {
