@@ -187,6 +187,9 @@ type Collection struct {
 	// extra is a jsonb column of fields an import kept that the schema does not know (e.g.
 	// CUN_MC): they go back out as properties under their own names.
 	extra string
+	// stored says the features are read from parcel_feature (stored.go), where they were built
+	// when their inputs last changed, instead of being built by the query.
+	stored bool
 }
 
 // Parcels, Zones and ProtectedAreas are the collections ecocomp serves.
@@ -201,7 +204,7 @@ LEFT JOIN admin_unit vi ON vi.code = p.village_code
 LEFT JOIN parcel_eligibility el ON el.parcel_id = p.id AND el.policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)`,
 		key: "p.code", keyType: "text", props: propertiesSQL, zones: zonesSQL,
 		current: "p.valid_to IS NULL", township: "(p.township_code = %[1]s OR tw.name = %[1]s)",
-		eligible: "el.eligible = %s", extra: "p.extra",
+		eligible: "el.eligible = %s", extra: "p.extra", stored: true,
 	}
 	Zones = &Collection{
 		ID: "zones", Title: "Protected-area zones",
@@ -278,7 +281,11 @@ func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
 		where = append(where, fmt.Sprintf(c.township, a.add(f.Township)))
 	}
 	if f.Eligible != nil && c.eligible != "" {
-		where = append(where, fmt.Sprintf(c.eligible, a.add(*f.Eligible)))
+		e := c.eligible
+		if c.stored {
+			e = storedEligible
+		}
+		where = append(where, fmt.Sprintf(e, a.add(*f.Eligible)))
 	}
 	if f.After != "" {
 		where = append(where, fmt.Sprintf("%s > %s::%s", c.key, a.add(f.After), c.keyType))
@@ -286,18 +293,17 @@ func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
 	if len(where) == 0 {
 		where = append(where, "true")
 	}
-	props := c.props
-	if s.WithZones && c.zones != "" {
-		props = "(" + c.props + "::jsonb || jsonb_build_object('zones', " + c.zones + "))"
-	}
 	crs := s.CRS
 	if crs.SRID == 0 {
 		crs = CRS84
 	}
+	if c.stored {
+		return storedSQL(c, where, s.WithZones && c.zones != "", crs, f.Limit, a)
+	}
 	q := `WITH d AS (SELECT jsonb_object_agg(scheme || '|' || field || '|' || code, label_zh) AS m FROM code_dictionary)
 SELECT ` + c.key + `::text, '{"type":"Feature","id":' || to_json(` + c.key + `::text)::text
 	|| ',"geometry":' || ` + geomExpr("p.geom", crs) + `
-	|| ',"properties":' || ` + withExtra(props, c.extra) + ` || '}'
+	|| ',"properties":' || ` + withExtra(c.propsWith(s.WithZones), c.extra) + ` || '}'
 FROM ` + c.from + `
 WHERE ` + strings.Join(where, "\n  AND ") + `
 ORDER BY ` + c.key
@@ -305,6 +311,15 @@ ORDER BY ` + c.key
 		q += "\nLIMIT " + a.add(f.Limit)
 	}
 	return q, a
+}
+
+// propsWith is the properties object, with the zone list when zones is true and the collection
+// has one.
+func (c *Collection) propsWith(zones bool) string {
+	if zones && c.zones != "" {
+		return "(" + c.props + "::jsonb || jsonb_build_object('zones', " + c.zones + "))"
+	}
+	return c.props
 }
 
 // countyTime is the timestamp expr as RFC 3339 in the county's clock (Beijing time, +08:00), so a

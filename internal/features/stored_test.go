@@ -1,0 +1,191 @@
+package features_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/features"
+	"github.com/wuyuan-forestry/ecocomp/internal/policy"
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis/pgtest"
+	"github.com/wuyuan-forestry/ecocomp/internal/recompute"
+)
+
+// TestStoredBuildIsCurrent: the rebuild the database runs at commit is the one this code builds
+// features with. When it fails, the feature's properties changed (a field added to the
+// registry): add a migration that redefines parcel_feature_build with the new
+// features.BuildSQL() and features.InputsSQL() and calls parcel_feature_build(NULL, true).
+func TestStoredBuildIsCurrent(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	var src string
+	if err := pool.QueryRow(context.Background(), `SELECT prosrc FROM pg_proc WHERE proname = 'parcel_feature_build'`).Scan(&src); err != nil {
+		t.Fatal(err)
+	}
+	for name, q := range map[string]string{"BuildSQL": features.BuildSQL(), "InputsSQL": features.InputsSQL()} {
+		if !strings.Contains(src, q) {
+			t.Errorf("parcel_feature_build does not run features.%s(): a migration must redefine it (see the comment of this test)", name)
+		}
+	}
+}
+
+// lookup is the text of the feature /api/v1/parcels/{code} answers, read on the pool (another
+// connection than a writer's open transaction).
+func lookup(t *testing.T, pool *pgxpool.Pool, code string) string {
+	t.Helper()
+	var b strings.Builder
+	if _, err := features.Parcels.Stream(context.Background(), pool, features.Filter{Code: code},
+		features.Shape{CRS: features.CRS84, WithZones: true}, 1, nil, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// noDrift fails unless every stored feature is the one the data builds now.
+func noDrift(t *testing.T, pool *pgxpool.Pool, after string) {
+	t.Helper()
+	n, err := features.Drift(context.Background(), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("after %s, %d stored features differ from the ones the data builds", after, n)
+	}
+}
+
+// TestStoredFeatureChangesWithItsWriter: each kind of write that changes what a parcel feature
+// says — a new parcel version (as an import merge or a case transfer writes it), a deleted
+// parcel, a code label, a township's name, a zone's name or removal, a recompute — changes the
+// stored feature in its own transaction: a reader sees the old feature until the write commits
+// and the new one at once after. A policy load alone changes no feature (verdicts show once a
+// recompute under it commits), as when features were built per request.
+func TestStoredFeatureChangesWithItsWriter(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	loadGrid(t, pool)
+	noDrift(t, pool, "loading the grid")
+	sw, nw, mid := code(0, 0), code(0, 2), code(1, 1)
+
+	// write runs fn in a transaction; the feature of code read meanwhile must be the old one,
+	// and the one read right after commit must contain want.
+	write := func(name, code string, fn func(tx pgx.Tx) error, want ...string) {
+		t.Helper()
+		before := lookup(t, pool, code)
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if err := fn(tx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if during := lookup(t, pool, code); during != before {
+			t.Errorf("%s: a reader saw the feature change before the write committed", name)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatalf("%s: commit: %v", name, err)
+		}
+		committed := time.Now()
+		after := lookup(t, pool, code)
+		if took := time.Since(committed); took > time.Second {
+			t.Errorf("%s: the new feature took %v to read", name, took)
+		}
+		for _, w := range want {
+			if !strings.Contains(after, w) {
+				t.Errorf("%s: feature right after commit lacks %s:\n%s", name, w, after)
+			}
+		}
+		noDrift(t, pool, name)
+	}
+
+	write("a new parcel version", mid, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `WITH old AS (UPDATE parcel SET valid_to = now() WHERE code = $1 AND valid_to IS NULL RETURNING *)
+			INSERT INTO parcel (code, xian, xiang, cun, lin_ban, xiao_ban, mian_ji, di_lei, lm_qs, sen_lin_lb, you_shi_sz, geom, valid_from)
+			SELECT code, xian, xiang, cun, lin_ban, xiao_ban, 2.0, di_lei, lm_qs, sen_lin_lb, you_shi_sz, geom, now() FROM old`, mid)
+		return err
+	}, `"mian_ji": 2.0000`, `"legal_area_mu": 30.00`)
+	var stored, current int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM parcel_feature), (SELECT count(*) FROM parcel WHERE valid_to IS NULL)`).Scan(&stored, &current); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 9 || current != 9 {
+		t.Errorf("%d stored features for %d current parcels; want 9 and 9 (the retired version's feature dropped)", stored, current)
+	}
+
+	write("a code label", sw, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE code_dictionary SET label_zh = '测试林地' WHERE field = 'DI_LEI' AND code = '030100'`)
+		return err
+	}, `"di_lei_label": "测试林地"`)
+	write("a township's name", nw, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE admin_unit SET name = '新紫阳镇' WHERE code = '361130100'`)
+		return err
+	}, `"township": "新紫阳镇"`)
+	write("a zone's name", sw, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE zone SET name = '测试核心区甲'`)
+		return err
+	}, `"zone": "测试核心区甲"`)
+
+	// A policy load changes no feature; the county-wide recompute under it gives every parcel
+	// its verdict, in the recompute's transaction.
+	before := lookup(t, pool, nw)
+	if _, err := policy.LoadShipped(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if after := lookup(t, pool, nw); after != before || !strings.Contains(after, `"eligible": null`) {
+		t.Errorf("a policy load changed a feature, or it had a verdict before any recompute:\n%s", after)
+	}
+	noDrift(t, pool, "a policy load")
+	if _, err := recompute.All(ctx, pool, 2026); err != nil {
+		t.Fatal(err)
+	}
+	if after := lookup(t, pool, nw); strings.Contains(after, `"eligible": null`) || strings.Contains(after, `"status": null`) {
+		t.Errorf("no verdict in the feature right after the recompute committed:\n%s", after)
+	}
+	noDrift(t, pool, "a recompute")
+
+	write("the zone removed", sw, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM zone`)
+		return err
+	}, `"zones": []`)
+	write("a recompute of one parcel", nw, func(tx pgx.Tx) error {
+		_, err := recompute.ParcelsIn(ctx, tx, 2026, []int64{})
+		return err
+	})
+
+	// A deleted parcel (a demo --replace) has no feature.
+	if _, err := pool.Exec(ctx, `DELETE FROM parcel WHERE code = $1`, nw); err != nil {
+		t.Fatal(err)
+	}
+	if got := lookup(t, pool, nw); got != "" {
+		t.Errorf("a deleted parcel still has a feature: %.200s", got)
+	}
+	noDrift(t, pool, "a deleted parcel")
+}
+
+// TestStoredFeatureRepairs: Rebuild writes what is missing or wrong, and only that.
+func TestStoredFeatureRepairs(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	loadGrid(t, pool)
+	if _, err := pool.Exec(ctx, `DELETE FROM parcel_feature WHERE parcel_id = (SELECT min(parcel_id) FROM parcel_feature);
+		UPDATE parcel_feature SET properties = '{}' WHERE parcel_id = (SELECT max(parcel_id) FROM parcel_feature)`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := features.Drift(ctx, pool); err != nil || n != 2 {
+		t.Fatalf("drift = %d, %v; want 2 (one missing, one wrong)", n, err)
+	}
+	n, err := features.Rebuild(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("rebuild wrote %d features; want 2", n)
+	}
+	noDrift(t, pool, "a rebuild")
+}
