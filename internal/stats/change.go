@@ -137,7 +137,7 @@ func ComputeChange(ctx context.Context, db DB, unit Unit, from, to time.Time, fr
 
 	// Versions in force on both dates: the diagonal, unchanged.
 	rows, err := db.Query(ctx, `SELECT coalesce(p.di_lei, ''), sum(p.parcels)::bigint, (sum(p.mian_ji) * 10000)::bigint FROM parcel_stats p
-		WHERE p.valid_from <= $1 AND (p.valid_to IS NULL OR p.valid_to > $2) AND `+unitCol+` = $3 GROUP BY 1`, from, to, unit.Code)
+		WHERE p.gset = 1 AND p.valid_from <= $1 AND (p.valid_to IS NULL OR p.valid_to > $2) AND `+unitCol+` = $3 GROUP BY 1`, from, to, unit.Code)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,8 @@
 // instant, and what changed between two instants (change.go).
 //
 // The tables read parcel_stats (migration 00033), a summary of the parcel history that statement
-// triggers keep exact: a row per village, attribute combination and validity period.
+// triggers keep exact: per grouping set of attributes, a row per village, value combination and
+// validity period — a few hundred rows per village where there are thousands of parcels.
 //
 // Areas are the legal MIAN_JI (ha, 4 decimals) summed as numeric in PostgreSQL and carried in
 // Go as integers of 0.0001 ha; 亩 = ha × 15 exactly, rounded to 0.01 only when printed. Stock is
@@ -83,8 +84,10 @@ type def struct {
 	// colField, colDict, cols: the same for the column groups.
 	colField, colDict string
 	cols              []group
-	// stock adds a 蓄积 column to each group; ha adds 公顷 beside 亩.
+	// stock adds a 蓄积 column to each group.
 	stock bool
+	// gset is the grouping set of parcel_stats that holds the table's columns (migration 00033).
+	gset int
 	// extra column dimension (ownership: land and trees side by side).
 	col2Field, col2Dict, col2ZH, col2EN string
 	colZH, colEN                        string
@@ -95,27 +98,27 @@ var forestFilter = `p.di_lei IN ('030100', '030200', '030301')`
 var defs = []def{
 	{key: "land_class", titleZH: "各类土地面积统计表", titleEN: "Land area by land class",
 		filter: "true", filterZH: "全部小班",
-		colField: "di_lei", colDict: "DI_LEI", colZH: "地类", colEN: "land class"},
+		colField: "di_lei", colDict: "DI_LEI", colZH: "地类", colEN: "land class", gset: 1},
 	{key: "forest_origin_category", titleZH: "森林面积蓄积按起源和森林类别统计表", titleEN: "Forest area and stock by origin and forest category",
 		filter: forestFilter, filterZH: "森林：地类 030100 乔木林地、030200 竹林地、030301 特殊灌木林地",
 		rowField: "qi_yuan", rowDict: "QI_YUAN", rowZH: "起源", rowEN: "origin", rows: origins,
-		colField: "sen_lin_lb", colDict: "SEN_LIN_LB", colZH: "森林类别", colEN: "forest category", stock: true},
+		colField: "sen_lin_lb", colDict: "SEN_LIN_LB", colZH: "森林类别", colEN: "forest category", stock: true, gset: 1},
 	{key: "forest_origin_type", titleZH: "森林面积蓄积按起源和林种统计表", titleEN: "Forest area and stock by origin and forest type",
 		filter: forestFilter, filterZH: "森林：地类 030100 乔木林地、030200 竹林地、030301 特殊灌木林地",
 		rowField: "qi_yuan", rowDict: "QI_YUAN", rowZH: "起源", rowEN: "origin", rows: origins,
-		colField: "lin_zhong", colDict: "LIN_ZHONG", colZH: "林种", colEN: "forest type", cols: forestTypes, stock: true},
+		colField: "lin_zhong", colDict: "LIN_ZHONG", colZH: "林种", colEN: "forest type", cols: forestTypes, stock: true, gset: 1},
 	{key: "arbor_age_species", titleZH: "乔木林各龄组面积蓄积按优势树种统计表", titleEN: "Arbor forest area and stock by age group and dominant species",
 		filter: `p.di_lei = '030100'`, filterZH: "乔木林：地类 030100 乔木林地",
 		rowField: "you_shi_sz", rowDict: "YOU_SHI_SZ", rowZH: "优势树种", rowEN: "dominant species",
-		colField: "ling_zu", colDict: "LING_ZU", colZH: "龄组", colEN: "age group", stock: true},
+		colField: "ling_zu", colDict: "LING_ZU", colZH: "龄组", colEN: "age group", stock: true, gset: 2},
 	{key: "ownership", titleZH: "林地面积按权属统计表", titleEN: "Forest land area by ownership",
 		filter: "true", filterZH: "全部小班",
 		colField: "ld_qs", colDict: "LD_QS", colZH: "林地所有权", colEN: "land ownership",
-		col2Field: "lm_qs", col2Dict: "LM_QS", col2ZH: "林木所有权", col2EN: "tree ownership"},
+		col2Field: "lm_qs", col2Dict: "LM_QS", col2ZH: "林木所有权", col2EN: "tree ownership", gset: 3},
 	{key: "public_welfare", titleZH: "公益林面积按事权等级和保护等级统计表", titleEN: "Public-welfare forest area by administrative level and protection grade",
 		filter: `p.sen_lin_lb IN ('011', '012')`, filterZH: "公益林：森林类别 011 重点公益林、012 一般公益林",
 		rowField: "shi_quan_d", rowDict: "SHI_QUAN_D", rowZH: "事权等级", rowEN: "administrative level",
-		colField: "bh_dj", colDict: "BH_DJ", colZH: "林地保护等级", colEN: "protection grade", stock: true},
+		colField: "bh_dj", colDict: "BH_DJ", colZH: "林地保护等级", colEN: "protection grade", stock: true, gset: 4},
 }
 
 // origins groups QI_YUAN into natural (1x) and planted (2x) forest, by the dictionary's codes.
@@ -324,7 +327,7 @@ func Compute(ctx context.Context, db DB, key string, unit Unit, t time.Time, asO
 	q := `SELECT ` + subCol + `, coalesce(` + rowExpr + `, ''), coalesce(` + colExpr + `, ''), coalesce(` + col2Expr + `, ''),
 	       sum(p.parcels)::bigint, (sum(p.mian_ji) * 10000)::bigint, (sum(p.xu_ji) * 10)::bigint, sum(p.area_plane_m2)
 	FROM parcel_stats p
-	WHERE ` + versionAt(t, now) + ` AND ` + unitCol + ` = $2 AND ` + d.filter + `
+	WHERE p.gset = ` + strconv.Itoa(d.gset) + ` AND ` + versionAt(t, now) + ` AND ` + unitCol + ` = $2 AND ` + d.filter + `
 	GROUP BY 1, 2, 3, 4`
 	args := []any{t, unit.Code}
 	if !t.Before(now) {
