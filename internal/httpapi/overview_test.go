@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/wuyuan-forestry/ecocomp/internal/auth"
@@ -77,23 +78,10 @@ type overviewView struct {
 	} `json:"care"`
 }
 
-// TestCompensationOverviewOnTheGrid checks every panel of the overview by hand, for township
-// 紫阳镇 (the grid, 100 squares of 15 亩) and for the county, which adds 清华镇 (361130101): two
-// parcels of 2 ha = 30 亩 east of the grid (A at x 586000, B at x 586100). 2026 figures:
-//
-//   - subsidies: (0,1) and (0,2) national public-welfare 15 亩 × 16 元 = 240.00 each, (0,3) natural
-//     commercial 7.50 亩 = 120.00; 清华镇 A national 30 亩 × 10 元 = 300.00. 紫阳镇 600.00; county 900.00;
-//   - eligibility: (0,0) in the core zone, buyout and lease, 3,000.00; (1,1) in no zone, lease,
-//     1,000.00; (2,2) not eligible; 清华镇 A buyout 5,000.00 (county only);
-//   - cases: 紫阳镇 (3,3) signed 2026-03-01 at 1,500,000.00, paid 900,000.00 in 2026; (3,4) applied;
-//     (3,5) signed in 2025 at 1,000,000.00, transferred, paid 400,000.00 on 2026-01-15; 清华镇 B a lease
-//     in force, 50,000.00 a year from 2026-02-01, paid 50,000.00. Budget 5,000,000.00 (the policy);
-//   - wetland: a project in 紫阳镇 issued 10.00 credits in 2025, released 3.00 in 2025 and 2.00 in
-//     2026; one in 清华镇 issued 5.00 in 2026;
-//   - care: area A covers (0,1) and (0,2) (public-welfare) and has a ranger; (0,3) (natural) lies
-//     outside; area B in 清华镇 covers parcel A (public-welfare), with no ranger.
-func TestCompensationOverviewOnTheGrid(t *testing.T) {
-	t.Parallel()
+// loadOverviewCounty builds the county of TestCompensationOverviewOnTheGrid (its comment gives
+// the figures) on a fresh database.
+func loadOverviewCounty(t *testing.T) *pgxpool.Pool {
+	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	loadGrid(t, pool)
@@ -156,6 +144,27 @@ func TestCompensationOverviewOnTheGrid(t *testing.T) {
 			t.Fatalf("%v\n%s", err, q)
 		}
 	}
+	return pool
+}
+
+// TestCompensationOverviewOnTheGrid checks every panel of the overview by hand, for township
+// 紫阳镇 (the grid, 100 squares of 15 亩) and for the county, which adds 清华镇 (361130101): two
+// parcels of 2 ha = 30 亩 east of the grid (A at x 586000, B at x 586100). 2026 figures:
+//
+//   - subsidies: (0,1) and (0,2) national public-welfare 15 亩 × 16 元 = 240.00 each, (0,3) natural
+//     commercial 7.50 亩 = 120.00; 清华镇 A national 30 亩 × 10 元 = 300.00. 紫阳镇 600.00; county 900.00;
+//   - eligibility: (0,0) in the core zone, buyout and lease, 3,000.00; (1,1) in no zone, lease,
+//     1,000.00; (2,2) not eligible; 清华镇 A buyout 5,000.00 (county only);
+//   - cases: 紫阳镇 (3,3) signed 2026-03-01 at 1,500,000.00, paid 900,000.00 in 2026; (3,4) applied;
+//     (3,5) signed in 2025 at 1,000,000.00, transferred, paid 400,000.00 on 2026-01-15; 清华镇 B a lease
+//     in force, 50,000.00 a year from 2026-02-01, paid 50,000.00. Budget 5,000,000.00 (the policy);
+//   - wetland: a project in 紫阳镇 issued 10.00 credits in 2025, released 3.00 in 2025 and 2.00 in
+//     2026; one in 清华镇 issued 5.00 in 2026;
+//   - care: area A covers (0,1) and (0,2) (public-welfare) and has a ranger; (0,3) (natural) lies
+//     outside; area B in 清华镇 covers parcel A (public-welfare), with no ranger.
+func TestCompensationOverviewOnTheGrid(t *testing.T) {
+	t.Parallel()
+	pool := loadOverviewCounty(t)
 	viewer := userToken(t, pool, "viewer1", auth.Viewer)
 	ts := newPIIServer(t, pool, discardLogger(), "")
 	get := func(query string) overviewView {

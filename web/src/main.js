@@ -33,6 +33,7 @@ import { initWetland, resetWetland, rerenderWetland, closeWetland, reloadLayers,
 import { wetlandItemOpen, closeWetlandItem } from './wetlanditem.js';
 import { initWetlandCheck, zoneCheckWetland } from './wetlandcheck.js';
 import { loadWetlandLayers } from './wetlandmap.js';
+import { initStats } from './stats.js';
 import { initCare, resetCare, rerenderCare, closeCare, careClick } from './care.js';
 
 // ---------- language ----------
@@ -264,6 +265,7 @@ initWetland({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); closeC
 initCare({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); closeWetland(); } });
 initWetlandCheck({ onCreated: openCreated });
 addZoneCheckSection(zoneCheckWetland);
+initStats();
 $('#roll-show').addEventListener('click', () => { closeCasesList(); closeWetland(); closeCare(); });
 initAuth({
   onSignedIn: (me, opts) => signedIn(me, opts),
