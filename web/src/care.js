@@ -3,7 +3,8 @@
 // tracks shown, open the panel), and the panel beside the map — the areas, the roster, the
 // coverage check (public-welfare and natural forest in no area or in two, in 亩, also drawn on
 // the map) — and a ranger's page (a click on an area or a roster row): the monthly table of the
-// year (patrol days, tracks, length, share of the area within 100 m of a track) and a GPX track
+// year (GET …/assessment: patrol days, length, share of the area within 100 m of a track,
+// incidents, whether the month passed and its pay) and a GPX track
 // upload (case officers and administrators), refusals told in the page's language with the
 // server's words beneath. The server decides who may do what.
 //
@@ -13,7 +14,8 @@
 // [data-code][data-ranger][data-last-patrol]; #care-roster tr.ranger-row[data-ranger];
 // #care-coverage[data-outside][data-overlap] with tr.coverage-row[data-parcel][data-problem];
 // #care-ranger[data-ranger][data-year]; #care-months tr.month-row[data-month][data-days]
-// [data-tracks][data-coverage] (a share, '' when none); #care-gpx (file input), #care-upload,
+// [data-tracks][data-coverage] (a share, '' when none)[data-passed] (true | false | '' when the
+// month is not over); #care-assessment-xlsx; #care-gpx (file input), #care-upload,
 // #care-upload-msg[data-state] idle | loading | done | error; #care-tracks-info[data-count].
 
 import { getJSON, request } from './api.js';
@@ -357,8 +359,9 @@ function backToList() {
   loadTracks();
 }
 
-// refreshRanger reads the year's twelve months (GET …/months/{yyyy-mm}) and the ranger's tracks
-// of the chosen month.
+// refreshRanger reads the ranger's assessment of the year (GET …/assessment?year=: twelve months
+// with days, coverage, incidents, whether each passed and its pay) and the ranger's tracks of
+// the chosen month.
 async function refreshRanger() {
   const r = page.ranger;
   if (!r) return;
@@ -367,10 +370,10 @@ async function refreshRanger() {
   render();
   loadTracks();
   try {
-    const months = Array.from({ length: 12 }, (_, i) => `${r.year}-${String(i + 1).padStart(2, '0')}`);
-    const list = await Promise.all(months.map((m) => getJSON(`/api/v1/care/rangers/${r.id}/months/${m}`, { headers: { Accept: 'application/json' } })));
+    const a = await getJSON(`/api/v1/care/rangers/${r.id}/assessment?year=${r.year}`, { headers: { Accept: 'application/json' } });
     if (seq !== rangerSeq || page.ranger !== r) return;
-    r.months = list;
+    r.assessment = a;
+    r.months = a.months || [];
     r.state = 'ready';
   } catch (e) {
     if (seq !== rangerSeq || page.ranger !== r) return;
@@ -399,15 +402,27 @@ function rangerPage() {
   if (r.state === 'error') sec.append(h('p', { class: 'error', role: 'alert' }, r.error));
   else if (r.state !== 'ready') sec.append(h('p', { class: 'loading' }, t('panel.loading')));
   else {
-    sec.append(h('table', { id: 'care-months', class: 'roll cases' },
+    const a = r.assessment;
+    sec.append(h('div', { class: 'table-wrap' }, h('table', { id: 'care-months', class: 'roll cases' },
       h('thead', null, h('tr', null, h('th', null, t('care.month')), h('th', null, t('care.area')),
-        ['care.days', 'care.tracks', 'care.km', 'care.share'].map((k) => h('th', { class: 'num' }, t(k))))),
+        ['care.days', 'care.km', 'care.share', 'care.incidents'].map((k) => h('th', { class: 'num' }, t(k))),
+        h('th', null, t('care.passed')), h('th', { class: 'num' }, t('care.pay_month')))),
       h('tbody', null, r.months.map((m) => h('tr', { class: 'month-row case-row' + (m.month === page.month ? ' current' : ''), tabindex: '0',
-        dataset: { month: m.month, days: String(m.days), tracks: String(m.tracks), coverage: m.coverage_share === null || m.coverage_share === undefined ? '' : String(m.coverage_share) },
+        dataset: { month: m.month, days: String(m.days), tracks: String(m.tracks), coverage: m.coverage_share === null || m.coverage_share === undefined ? '' : String(m.coverage_share),
+          passed: m.assessed ? String(!!m.passed) : '' },
         title: t('care.month_click'), onclick: () => { setMonth(m.month); render(); } },
-      h('td', null, m.month), h('td', null, m.area || '—'), h('td', { class: 'num' }, String(m.days)), h('td', { class: 'num' }, String(m.tracks)),
-      h('td', { class: 'num' }, fmt(m.length_km, 1)), h('td', { class: 'num share' }, share(m.coverage_share)))))));
-    sec.append(h('p', { class: 'muted small' }, t('care.share_note', { m: r.months[0]?.coverage_metres ?? 100 })));
+      h('td', null, m.month), h('td', null, m.area || '—'), h('td', { class: 'num' }, String(m.days)),
+      h('td', { class: 'num' }, fmt(m.length_km, 1)), h('td', { class: 'num share' }, share(m.coverage_share)), h('td', { class: 'num' }, String(m.incidents ?? 0)),
+      h('td', { class: 'passed ' + (!m.assessed ? 'muted' : m.passed ? 'yes' : 'no') },
+        !m.assessed ? t('care.not_yet') : m.passed ? t('care.pass') : t('care.fail', { f: m.pay_factor })),
+      h('td', { class: 'num' }, m.assessed ? fmt(m.pay_yuan) : h('span', { class: 'muted' }, fmt(m.full_pay_yuan)))))),
+      h('tfoot', null, h('tr', null, h('th', { colspan: '6' }, t('care.year_total', { n: a.months_passed })),
+        h('td', { class: 'num total', colspan: '2' }, `${fmt(a.pay_yuan)} / ${fmt(a.full_pay_yuan)}`))))));
+    const rules = a.rules || {};
+    sec.append(h('p', { class: 'muted small' }, t('care.share_note', { m: a.coverage_metres ?? 100 }), ' ',
+      a.policy_version ? t('care.rules', { days: rules.min_days ?? 0, share: fmt(Number(rules.min_coverage_share ?? 0) * 100, 0),
+        factor: rules.reduced_factor ?? 1, policy: a.policy_version }) : t('care.no_policy'), ' ',
+      h('a', { id: 'care-assessment-xlsx', class: 'download', href: `/api/v1/care/rangers/${r.id}/assessment?year=${r.year}&format=xlsx`, download: '' }, t('care.xlsx'))));
   }
   if (mayWrite()) root.append(uploadSection(r));
   return root;

@@ -2,7 +2,8 @@
 // care panel (areas coloured by ranger, then by last-patrol age; the coverage check on the map
 // and as a table), opens a ranger's page from the roster, is refused a GPX with a jump (the point
 // named, in Chinese), uploads a GPX track of this month and sees the month's coverage change
-// from 0 to 20.0 % and the track on the map; then a click on another area opens its ranger.
+// from 0 to 20.0 % in the year's assessment table and the track on the map; then a click on
+// another area opens its ranger.
 //
 //   ECOCOMP_URL=http://127.0.0.1:8080 ECOCOMP_OFFICER=officer1:… … node web/test/care.test.mjs
 //
@@ -93,6 +94,9 @@ test('a ranger’s track uploaded from the care panel changes the month’s cove
   assert.equal(await page.getAttribute(row, 'data-tracks'), '0');
   assert.equal(await page.getAttribute(row, 'data-coverage'), '0');
   assert.equal(await text(page, `${row} td.share`), '0.0 %');
+  assert.equal(await page.getAttribute(row, 'data-passed'), '', 'this month is not over: not assessed yet');
+  assert.match(await text(page, row), /未到期/);
+  assert.match(await page.getAttribute('#care-assessment-xlsx', 'href'), new RegExp(`/api/v1/care/rangers/${R1}/assessment\\?year=${MONTH.slice(0, 4)}&format=xlsx`));
   await page.waitForSelector('#care-tracks-info[data-count="0"]', { timeout: IDLE_MS });
 
   // ---- a jump is refused, naming the point in Chinese ----
@@ -117,8 +121,9 @@ test('a ranger’s track uploaded from the care panel changes the month’s cove
   assert.equal(await sourceCount(page, 'care-tracks'), 1);
   await waitIdle(page);
   assert.ok(await rendered(page, 'care-tracks-line') >= 1, 'the track is drawn');
-  // A's last patrol is now today's month's first day or later: no longer "never".
   await shot(t, page, 'care-ranger.png');
+  await page.locator('#care-upload-msg').scrollIntoViewIfNeeded();
+  await shot(t, page, 'care-upload.png');
 
   // ---- back to the list; a click on area B opens 李巡山 ----
   await page.click('#care-back');
