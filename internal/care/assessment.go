@@ -29,7 +29,9 @@ func RulesForYear(ctx context.Context, db Querier, year int) (Rules, error) {
 		p, _, err = policy.InForce(ctx, db, time.Date(year, 12, 31, 0, 0, 0, 0, china))
 	}
 	if apperr.CodeOf(err) == apperr.NotFound {
-		return Rules{Care: policy.DefaultCare()}, nil
+		r := Rules{Care: policy.DefaultCare()}
+		r.CoverageMetres = CoverageMetres
+		return r, nil
 	} else if err != nil {
 		return Rules{}, err
 	}

@@ -47,50 +47,34 @@ type MonthReport struct {
 	LengthKm       float64  `json:"length_km"`
 	CoverageMetres int      `json:"coverage_metres"`
 	CoverageShare  *float64 `json:"coverage_share"`
+	Incidents      int      `json:"incidents"`
 }
 
 // Month measures ranger's patrols in month (yyyy-mm): patrol days (in UTC+8), tracks, their
-// length, and the share of the ranger's area (the latest assignment meeting the month) within
-// CoverageMetres of the month's tracks (null when the ranger had no area that month).
+// length, the incidents reported, and the share of the ranger's area (the latest assignment
+// meeting the month) within the policy's care.coverage_metres (CoverageMetres when no policy
+// says; RulesForYear) of the month's tracks (null when the ranger had no area that month).
 func Month(ctx context.Context, db Querier, ranger int64, month string) (MonthReport, error) {
 	start, err := time.ParseInLocation("2006-01", month, china)
 	if err != nil {
 		return MonthReport{}, apperr.New(apperr.NotFound, "%q is not a month: write it as 2026-03", month)
 	}
 	end := start.AddDate(0, 1, 0)
-	rep := MonthReport{Ranger: ranger, Month: month, CoverageMetres: CoverageMetres}
+	rules, err := RulesForYear(ctx, db, start.Year())
+	if err != nil {
+		return MonthReport{}, err
+	}
+	rep := MonthReport{Ranger: ranger, Month: month, CoverageMetres: rules.CoverageMetres}
 	var exists bool
 	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT FROM ranger WHERE id = $1)`, ranger).Scan(&exists); err != nil {
 		return rep, err
 	} else if !exists {
 		return rep, apperr.New(apperr.NotFound, "there is no ranger %d", ranger)
 	}
-	if err := db.QueryRow(ctx, `SELECT count(DISTINCT (started_at AT TIME ZONE 'Asia/Shanghai')::date), count(*),
-		       COALESCE(round(sum(length_m)::numeric / 1000, 3), 0)::float8
-		FROM patrol_track WHERE ranger_id = $1 AND started_at >= $2 AND started_at < $3`, ranger, start, end).
-		Scan(&rep.Days, &rep.Tracks, &rep.LengthKm); err != nil {
+	var m AssessedMonth
+	if err := measure(ctx, db, rules.CoverageMetres, ranger, start, end, &m); err != nil {
 		return rep, err
 	}
-	var area int64
-	err = db.QueryRow(ctx, `SELECT s.area_id, a.code FROM care_assignment s JOIN care_area a ON a.id = s.area_id
-		WHERE s.ranger_id = $1 AND s.period && daterange($2::date, $3::date)
-		ORDER BY lower(s.period) DESC LIMIT 1`, ranger, start.Format(time.DateOnly), end.Format(time.DateOnly)).Scan(&area, &rep.Area)
-	if isNoRows(err) {
-		return rep, nil
-	} else if err != nil {
-		return rep, err
-	}
-	share, err := coverage(ctx, db, area, ranger, start, end)
-	if err != nil {
-		return rep, err
-	}
-	rep.CoverageShare = &share
+	rep.Area, rep.Days, rep.Tracks, rep.LengthKm, rep.CoverageShare, rep.Incidents = m.Area, m.Days, m.Tracks, m.LengthKm, m.CoverageShare, m.Incidents
 	return rep, nil
-}
-
-// coverage runs trackCoverageSQL, the share rounded to 4 places.
-func coverage(ctx context.Context, db Querier, area, ranger int64, start, end time.Time) (float64, error) {
-	var share float64
-	err := db.QueryRow(ctx, trackCoverageSQL, area, ranger, start, end, SimplifyMetres, CoverageMetres).Scan(&share)
-	return float64(int64(share*10000+0.5)) / 10000, err
 }

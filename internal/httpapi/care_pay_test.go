@@ -198,6 +198,11 @@ func TestCareIncidentsAssessmentAndRoll(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || resp.Header.Get("X-Content-Type-Options") != "nosniff" || !bytes.Equal(b, pic) {
 		t.Errorf("the photo: %d %q nosniff=%q, %d bytes; want the PNG as sent", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("X-Content-Type-Options"), len(b))
 	}
+	resp, b = getRaw(t, fmt.Sprintf("%s/api/v1/care/rangers/%d/months/2026-03", ts.URL, ids[0]), viewer)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"days":20`) || !strings.Contains(string(b), `"coverage_metres":100`) ||
+		!strings.Contains(string(b), `"incidents":1`) {
+		t.Errorf("March of ranger 1: %d %s; want 20 days, the policy's 100 m and the incident", resp.StatusCode, b)
+	}
 	var audited int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'care.incident.create'`).Scan(&audited); err != nil || audited != 1 {
 		t.Errorf("%d incident audit rows (%v); want 1", audited, err)
