@@ -170,6 +170,7 @@ func TestCareIncidentsAssessmentAndRoll(t *testing.T) {
 		{"no photo", officer, fields("fire", lons[0]), nil, http.StatusBadRequest, "no photo"},
 		{"an unknown kind", officer, fields("arson", lons[0]), pic, http.StatusBadRequest, `is not a kind of incident: use one of fire, illegal_logging`},
 		{"outside the county", officer, fields("fire", lons[1]), pic, http.StatusBadRequest, "outside the county"},
+		{"a photo over 12 MiB", officer, fields("fire", lons[0]), append([]byte{0xFF, 0xD8, 0xFF}, make([]byte, 12<<20)...), http.StatusRequestEntityTooLarge, "over 12 MiB"},
 	} {
 		resp, b := postIncident(t, incidents, c.token, c.fields, "现场.png", c.photo)
 		if resp.StatusCode != c.status || !strings.Contains(string(b), c.want) {
