@@ -55,13 +55,17 @@ export function initCare(hk) {
     page.colour = sel.value;
     recolour();
     renderLegend();
+    if (!page.open) showCare(); // the areas are drawn while the panel is open
   });
   const month = $('#care-month');
   month.value = page.month;
   month.addEventListener('change', () => {
     if (!/^\d{4}-\d{2}$/.test(month.value)) return;
     page.month = month.value;
-    loadTracks();
+    if (page.open) {
+      loadTracks();
+      render(); // the ranger's table marks the month
+    } else showCare();
   });
   renderSidebar();
 }

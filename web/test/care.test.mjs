@@ -122,6 +122,14 @@ test('a ranger’s track uploaded from the care panel changes the month’s cove
   await waitIdle(page);
   assert.ok(await rendered(page, 'care-tracks-line') >= 1, 'the track is drawn');
   await shot(t, page, 'care-ranger.png');
+  // The month picker: last month shows none of his tracks, this month his one again.
+  const [y, m] = MONTH.split('-').map(Number);
+  const last = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+  await page.fill('#care-month', last);
+  await page.waitForSelector('#care-tracks-info[data-count="0"]', { timeout: IDLE_MS });
+  await page.fill('#care-month', MONTH);
+  await page.waitForSelector('#care-tracks-info[data-count="1"]', { timeout: IDLE_MS });
+  await page.waitForSelector(`${row}.current`, { timeout: IDLE_MS });
   await page.locator('#care-upload-msg').scrollIntoViewIfNeeded();
   await shot(t, page, 'care-upload.png');
 
