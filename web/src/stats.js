@@ -223,9 +223,14 @@ function landBlock(d) {
         series: [{ type: 'pie', radius: ['35%', '68%'], center: ['50%', '45%'], label: { formatter: '{b}\n{d}%' },
           data: shown.map((x) => ({ name: x.name, value: x.mu })) }],
       },
-      table: table([st('st.class'), st('st.area_mu'), st('st.area_ha'), st('st.parcels')],
-        gs.map((x) => [x.name, fmt(x.mu), fmt(x.ha, 4), x.parcels ?? '']),
-        [st('st.total'), fmt(total), fmt(v['total.area_ha'], 4), v['total.parcels'] ?? '']),
+      // The table counts parcels per class only where its columns carry them.
+      table: gs.some((x) => x.parcels !== undefined)
+        ? table([st('st.class'), st('st.area_mu'), st('st.area_ha'), st('st.parcels')],
+          gs.map((x) => [x.name, fmt(x.mu), fmt(x.ha, 4), x.parcels ?? '']),
+          [st('st.total'), fmt(total), fmt(v['total.area_ha'], 4), v['total.parcels'] ?? ''])
+        : table([st('st.class'), st('st.area_mu'), st('st.area_ha')],
+          gs.map((x) => [x.name, fmt(x.mu), fmt(x.ha, 4)]),
+          [`${st('st.total')}（${v['total.parcels'] ?? 0} ${st('st.parcels')}）`, fmt(total), fmt(v['total.area_ha'], 4)]),
     };
   });
 }
@@ -243,7 +248,7 @@ function arborBlock(d) {
       option: {
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
         legend: { bottom: 0 },
-        grid: { left: 60, right: 16, top: 24, bottom: 84 },
+        grid: { left: 60, right: 16, top: 36, bottom: 84 },
         xAxis: { type: 'category', data: species.map((r) => r.class_label || r.class), axisLabel: { interval: 0, rotate: species.length > 5 ? 30 : 0 } },
         yAxis: { type: 'value', name: '亩' },
         series: ages.map(([g, name]) => ({ type: 'bar', stack: 'age', name, data: species.map((r) => num(r.values[`${g}.area_mu`])) })),
@@ -262,7 +267,7 @@ function subsidyBlock(d) {
       sum: `${o.unit?.code} ${num(o.subsidies?.total_yuan).toFixed(2)} ${ps.map((p) => `${p.program}:${num(p.amount_yuan).toFixed(2)}`).join(' ')}`,
       option: {
         tooltip: { trigger: 'axis' },
-        grid: { left: 80, right: 16, top: 16, bottom: 40 },
+        grid: { left: 80, right: 16, top: 36, bottom: 40 },
         xAxis: { type: 'category', data: ps.map((p) => p.program_name), axisLabel: { interval: 0 } },
         yAxis: { type: 'value', name: '元' },
         series: [{ type: 'bar', data: ps.map((p) => num(p.amount_yuan)), label: { show: true, position: 'top' } }],
