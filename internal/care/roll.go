@@ -145,13 +145,30 @@ func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, asOf t
 		}
 		row := RollRow{Ranger: rg.ID, Name: rg.Name, IDNumber: rg.IDNumber, BankAccount: rg.BankAccount, VillageCode: rg.VillageCode,
 			Village: rg.Village, PoorHousehold: rg.PoorHousehold, ContractFrom: rg.ContractFrom, ContractTo: rg.ContractTo,
-			YearlyPay: rg.YearlyPay, ContractDays: a.ContractDays, MonthsPassed: a.MonthsPassed, FullPay: a.FullPay, Pay: a.Pay,
-			FromSources: make([]policy.Fen, len(r.Sources))}
+			YearlyPay: rg.YearlyPay, ContractDays: a.ContractDays, MonthsPassed: a.MonthsPassed, FullPay: a.FullPay, Pay: a.Pay}
 		for _, m := range a.Months {
 			if m.Assessed && m.ContractDays > 0 {
 				row.MonthsAssessed++
 			}
 		}
+		r.Rows = append(r.Rows, row)
+	}
+	r.Fund()
+	return r, nil
+}
+
+// Fund meets each row's pay from the sources in their order, rows in theirs: a row takes what it
+// still needs from a source until the source is spent; what no source covers is the row's
+// Unfunded. It sets the totals, what each source spent and has left, and the reconciliation
+// with the retained amount (PaidFromRetained + RetainedLeft = RetainedTotal).
+func (r *Roll) Fund() {
+	r.FullPayTotal, r.PayTotal, r.Shortfall, r.PaidFromRetained = 0, 0, 0, 0
+	for i := range r.Sources {
+		r.Sources[i].Spent = 0
+	}
+	for j := range r.Rows {
+		row := &r.Rows[j]
+		row.FromSources = make([]policy.Fen, len(r.Sources))
 		need := row.Pay
 		for i := range r.Sources {
 			s := &r.Sources[i]
@@ -164,7 +181,6 @@ func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, asOf t
 		r.FullPayTotal += row.FullPay
 		r.PayTotal += row.Pay
 		r.Shortfall += row.Unfunded
-		r.Rows = append(r.Rows, row)
 	}
 	for i := range r.Sources {
 		s := &r.Sources[i]
@@ -174,7 +190,6 @@ func LoadRoll(ctx context.Context, db Querier, kr *pii.Keyring, year int, asOf t
 		}
 	}
 	r.RetainedLeft = r.RetainedTotal - r.PaidFromRetained
-	return r, nil
 }
 
 // Mask hides the rangers' personal data as the roster does.
