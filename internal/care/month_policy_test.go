@@ -67,7 +67,7 @@ func TestMonthTakesCoverageFromPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := strings.Replace(strings.Replace(string(raw), `"coverage_metres": 100`, `"coverage_metres": 50`, 1), `"version": "2026.2"`, `"version": "2026.care50"`, 1)
+	doc := strings.Replace(strings.Replace(string(raw), `"coverage_metres": 100`, `"coverage_metres": 50`, 1), `"version": "2026.3"`, `"version": "2026.care50"`, 1)
 	if _, err := policy.Load(ctx, pool, []byte(doc), "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -140,8 +140,8 @@ var routeRules = map[string]rule{
 	"POST /api/v1/pilot/indicators/{id}/entries": staffRead,
 	"GET /api/v1/pilot/entries/{id}/evidence":    staffRead,
 	"GET /api/v1/pilot/ledger.xlsx":              staffRead,
-	"GET /api/v1/care/tracks":                      staffRead,
-	"GET /api/v1/care/coverage/parcels":            staffRead,
+	"GET /api/v1/care/tracks":                    staffRead,
+	"GET /api/v1/care/coverage/parcels":          staffRead,
 }
 
 // basicPath reports whether HTTP Basic is accepted on path: the routes GIS clients read (QGIS's

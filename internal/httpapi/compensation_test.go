@@ -277,9 +277,9 @@ func TestPolicyAndParcelVersionsReplay(t *testing.T) {
 	pool := pgtest.New(t)
 	loadCompensation(t, pool)
 	ts := newServer(t, pool)
-	stricter := strings.NewReplacer(`"version": "2026.2"`, `"version": "2026.3"`, `"effective_from": "2026-01-01"`, `"effective_from": "2026-07-01"`,
+	stricter := strings.NewReplacer(`"version": "2026.3"`, `"version": "2026.4"`, `"effective_from": "2026-01-01"`, `"effective_from": "2026-07-01"`,
 		`"min_overlap_share": "0.5"`, `"min_overlap_share": "0.9"`, `"min_overlap_mu": "1.00"`, `"min_overlap_mu": "100.00"`).Replace(string(policyseeds.Embedded2026()))
-	if _, err := policy.Load(ctx, pool, []byte(stricter), "test 2026.3"); err != nil {
+	if _, err := policy.Load(ctx, pool, []byte(stricter), "test 2026.4"); err != nil {
 		t.Fatal(err)
 	}
 	// From 1 September the trees of P1 are recorded as state-owned (a new parcel version).
@@ -297,9 +297,9 @@ func TestPolicyAndParcelVersionsReplay(t *testing.T) {
 		eligible     bool
 		failed       string
 	}{
-		{"2026-03-01", "2026.2", true, ""},
-		{"2026-08-01", "2026.3", false, "priority_zone"},
-		{"2026-10-01", "2026.3", false, "ownership"},
+		{"2026-03-01", "2026.3", true, ""},
+		{"2026-08-01", "2026.4", false, "priority_zone"},
+		{"2026-10-01", "2026.4", false, "ownership"},
 	} {
 		var e eligibilityAnswer
 		getJSON(t, ts.URL+"/api/v1/parcels/"+p1+"/eligibility?as_of="+tc.asOf, &e)

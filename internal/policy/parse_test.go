@@ -23,8 +23,8 @@ func shipped(t *testing.T) *Policy {
 
 func TestShippedPolicyParses(t *testing.T) {
 	p := shipped(t)
-	if p.Version != "2026.2" || p.Year != 2026 || p.EffectiveFrom.Format("2006-01-02") != "2026-01-01" {
-		t.Errorf("header = %q %d %s; want 2026.2 2026 2026-01-01", p.Version, p.Year, p.EffectiveFrom)
+	if p.Version != "2026.3" || p.Year != 2026 || p.EffectiveFrom.Format("2006-01-02") != "2026-01-01" {
+		t.Errorf("header = %q %d %s; want 2026.3 2026 2026-01-01", p.Version, p.Year, p.EffectiveFrom)
 	}
 
 	npw, ok := p.Program("national_public_welfare")

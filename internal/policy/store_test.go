@@ -72,8 +72,8 @@ func TestStoreAndInForce(t *testing.T) {
 		rate    Fen
 		id      VersionID
 	}{
-		{"2026-01-01", "2026.2", 1600, id2026},
-		{"2026-12-31", "2026.2", 1600, id2026},
+		{"2026-01-01", "2026.3", 1600, id2026},
+		{"2026-12-31", "2026.3", 1600, id2026},
 		{"2027-01-01", "2027.1", 1800, id2027},
 		{"2030-06-15", "2027.1", 1800, id2027},
 	} {
@@ -97,8 +97,8 @@ func TestStoreAndInForce(t *testing.T) {
 		t.Errorf("InForce before any version = %v; want not found", err)
 	}
 
-	if p, id, err := ByYear(ctx, db, 2026); err != nil || p.Version != "2026.2" || id != id2026 {
-		t.Errorf("ByYear(2026) = %v, %d, %v; want 2026.2", p, id, err)
+	if p, id, err := ByYear(ctx, db, 2026); err != nil || p.Version != "2026.3" || id != id2026 {
+		t.Errorf("ByYear(2026) = %v, %d, %v; want 2026.3", p, id, err)
 	}
 	if _, _, err := ByYear(ctx, db, 2028); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("ByYear(2028) error = %v; want not found", err)
@@ -113,7 +113,7 @@ func TestStoreAndInForce(t *testing.T) {
 	}
 
 	list, err := List(ctx, db)
-	if err != nil || len(list) != 2 || list[0].Version != "2026.2" || list[1].Version != "2027.1" ||
+	if err != nil || len(list) != 2 || list[0].Version != "2026.3" || list[1].Version != "2027.1" ||
 		list[0].Source != "seeds/policy/2026.json" || list[1].EffectiveFrom.Format(time.DateOnly) != "2027-01-01" {
 		t.Errorf("List = %+v, %v", list, err)
 	}
@@ -140,14 +140,14 @@ func TestInForceTieGoesToLatestLoaded(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	load(t, db, policyseeds.Embedded2026(), "2026.json")
-	id2 := load(t, db, variant(t, "2026.3", 2026, "2026-01-01", "17.00"), "2026.3.json")
+	id2 := load(t, db, variant(t, "2026.4", 2026, "2026-01-01", "17.00"), "2026.4.json")
 	for _, get := range []func() (*Policy, VersionID, error){
 		func() (*Policy, VersionID, error) { return InForce(ctx, db, date("2026-03-01")) },
 		func() (*Policy, VersionID, error) { return ByYear(ctx, db, 2026) },
 	} {
 		p, id, err := get()
-		if err != nil || p.Version != "2026.3" || id != id2 {
-			t.Errorf("got %v (id %d), %v; want 2026.3 (id %d)", p, id, err, id2)
+		if err != nil || p.Version != "2026.4" || id != id2 {
+			t.Errorf("got %v (id %d), %v; want 2026.4 (id %d)", p, id, err, id2)
 		}
 	}
 }
@@ -178,7 +178,7 @@ func TestStoreIdenticalContentIsNoop(t *testing.T) {
 
 	loaded, err := LoadShipped(ctx, db)
 	if err != nil || len(loaded) != 1 || loaded[0].ID != first || loaded[0].Created {
-		t.Errorf("LoadShipped = %+v, %v; want the already loaded 2026.2", loaded, err)
+		t.Errorf("LoadShipped = %+v, %v; want the already loaded 2026.3", loaded, err)
 	}
 }
 
@@ -188,13 +188,13 @@ func TestStoreRefusesChangedContentUnderTheSameLabel(t *testing.T) {
 	db := pgtest.New(t)
 	load(t, db, policyseeds.Embedded2026(), "seeds/policy/2026.json")
 
-	changed := variant(t, "2026.2", 2026, "2026-01-01", "16.50")
+	changed := variant(t, "2026.3", 2026, "2026-01-01", "16.50")
 	p := mustParse(t, changed)
 	_, err := Store(ctx, db, p, changed, "edited.json")
 	if apperr.CodeOf(err) != apperr.Conflict {
-		t.Fatalf("Store of changed content under 2026.2 = %v; want a conflict", err)
+		t.Fatalf("Store of changed content under 2026.3 = %v; want a conflict", err)
 	}
-	for _, want := range []string{`policy version "2026.2" is already loaded`, "different content", `new version label (e.g. "2026.3")`} {
+	for _, want := range []string{`policy version "2026.3" is already loaded`, "different content", `new version label (e.g. "2026.4")`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
@@ -232,7 +232,7 @@ func TestStoreRefusesRawThatIsNotThePolicy(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	p := mustParse(t, policyseeds.Embedded2026())
-	other := variant(t, "2026.2", 2026, "2026-01-01", "17.00")
+	other := variant(t, "2026.3", 2026, "2026-01-01", "17.00")
 	if _, err := Store(context.Background(), db, p, other, "x"); apperr.CodeOf(err) != apperr.Invalid {
 		t.Errorf("Store with mismatched raw = %v; want invalid", err)
 	}
@@ -261,8 +261,8 @@ func TestStoreNotifiesAndVersionsAreImmutable(t *testing.T) {
 		ID                      int64
 	}
 	if err := json.Unmarshal([]byte(n.Payload), &got); err != nil || got.Entity != "policy_version" || got.Action != "load" ||
-		got.Version != "2026.2" || VersionID(got.ID) != id {
-		t.Errorf("notice %s on %s; want a load of 2026.2 (id %d)", n.Payload, n.Channel, id)
+		got.Version != "2026.3" || VersionID(got.ID) != id {
+		t.Errorf("notice %s on %s; want a load of 2026.3 (id %d)", n.Payload, n.Channel, id)
 	}
 
 	for _, stmt := range []string{`UPDATE policy_version SET title = 'x'`, `DELETE FROM policy_version`} {
