@@ -142,6 +142,7 @@ var routeRules = map[string]rule{
 	"GET /api/v1/pilot/ledger.xlsx":              staffRead,
 	"GET /api/v1/care/tracks":                    staffRead,
 	"GET /api/v1/care/coverage/parcels":          staffRead,
+	"GET /api/v1/care/areas/{id}/assignments":    staffRead,
 }
 
 // basicPath reports whether HTTP Basic is accepted on path: the routes GIS clients read (QGIS's

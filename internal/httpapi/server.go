@@ -73,6 +73,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 	s.overviewRoutes(r)
 	s.pilotRoutes(r)
 	s.careMapRoutes(r)
+	s.careHistoryRoutes(r)
 	s.casefileRoutes(r)
 	s.townshipRoutes(r)
 	s.statsRoutes(r)
