@@ -138,6 +138,7 @@ var routeRules = map[string]rule{
 	"GET /api/v1/pilot/indicators":               staffRead,
 	"GET /api/v1/pilot/tasks":                    staffRead,
 	"POST /api/v1/pilot/indicators/{id}/entries": staffRead,
+	"POST /api/v1/pilot/tasks/{code}/updates":    staffRead,
 	"GET /api/v1/pilot/entries/{id}/evidence":    staffRead,
 	"GET /api/v1/pilot/ledger.xlsx":              staffRead,
 	"GET /api/v1/care/tracks":                    staffRead,

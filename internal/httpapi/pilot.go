@@ -19,6 +19,7 @@ func (s *Server) pilotRoutes(r chi.Router) {
 	r.Get("/api/v1/pilot/indicators", s.handle(s.pilotIndicators))
 	r.Get("/api/v1/pilot/tasks", s.handle(s.pilotTasks))
 	r.Post("/api/v1/pilot/indicators/{id}/entries", s.handle(s.pilotEntry))
+	r.Post("/api/v1/pilot/tasks/{code}/updates", s.handle(s.pilotTaskUpdate))
 	r.Get("/api/v1/pilot/entries/{id}/evidence", s.handle(s.pilotEvidence))
 	r.Get("/api/v1/pilot/ledger.xlsx", s.handle(s.pilotLedger))
 }
@@ -44,8 +45,29 @@ func (s *Server) pilotTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if tl.MyUnits, err = pilot.MyUnits(r.Context(), s.pool, principalOf(r).Actor.UserID); err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, tl)
+	return nil
+}
+
+// pilotTaskUpdate takes a task's status update as JSON: {status, on, note, unit, plan_year,
+// plan_work}.
+func (s *Server) pilotTaskUpdate(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	var req pilot.TaskUpdateRequest
+	if err := readWetlandBody(w, r, &req, 16<<10, `a JSON object {"status", "on" (YYYY-MM-DD), "note", optional "unit", "plan_year" and "plan_work"}`); err != nil {
+		return err
+	}
+	u, err := pilot.AddTaskUpdate(r.Context(), s.pool, principalOf(r), chi.URLParam(r, "code"), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, u)
 	return nil
 }
 

@@ -84,6 +84,10 @@ type BoardTask struct {
 	PartnerUnits []Unit     `json:"partner_units"`
 	Plan         []PlanYear `json:"plan"`
 	Status       string     `json:"status"`
+	// Latest is the update the status comes from (null: the plan file's status); Updates are
+	// every update, the latest first.
+	Latest  *TaskUpdate  `json:"latest"`
+	Updates []TaskUpdate `json:"updates"`
 }
 
 // TaskList is GET /api/v1/pilot/tasks.
@@ -91,6 +95,9 @@ type TaskList struct {
 	Version
 	Statuses map[string]int `json:"statuses"`
 	Tasks    []BoardTask    `json:"tasks"`
+	// MyUnits are the pilot units of the caller (set by the HTTP handler): the tasks whose lead
+	// or partner units include one of them take the caller's updates.
+	MyUnits []Unit `json:"my_units"`
 }
 
 func current(ctx context.Context, db Querier) (Version, error) {
@@ -207,10 +214,34 @@ func Tasks(ctx context.Context, db Querier) (*TaskList, error) {
 		}
 		return t, err
 	})
-	for _, t := range tl.Tasks {
-		tl.Statuses[t.Status]++
+	if err != nil {
+		return nil, err
 	}
-	return tl, err
+	for i := range tl.Tasks {
+		if err := applyUpdates(ctx, db, &tl.Tasks[i]); err != nil {
+			return nil, err
+		}
+		tl.Statuses[tl.Tasks[i].Status]++
+	}
+	tl.MyUnits = []Unit{}
+	return tl, nil
+}
+
+// MyUnits lists the pilot units the account userID belongs to.
+func MyUnits(ctx context.Context, db Querier, userID int64) ([]Unit, error) {
+	out := []Unit{}
+	if userID <= 0 {
+		return out, nil
+	}
+	rows, err := db.Query(ctx, `SELECT u.code, u.name FROM pilot_member m JOIN pilot_unit u ON u.code = m.unit_code WHERE m.user_id = $1 ORDER BY u.code`, userID)
+	if err != nil {
+		return nil, err
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Unit])
+	if err != nil {
+		return nil, err
+	}
+	return append(out, got...), nil
 }
 
 // trimZeros writes a numeric(…, 4) without trailing zeros: "1.0000" → "1", "0.2500" → "0.25".

@@ -29,7 +29,8 @@ func number(n interface{ String() string }) any {
 }
 
 // WriteLedger writes the 工作台账: sheet 指标 (each indicator against its target, with its latest
-// entry and progress) and sheet 任务 (each task with its units, yearly plan and status).
+// entry and progress) and sheet 任务 (each task with its units, yearly plan and status — the
+// latest update's, with its note, day, unit and who reported it).
 func WriteLedger(ctx context.Context, db Querier, w io.Writer) error {
 	b, err := Indicators(ctx, db)
 	if err != nil {
@@ -60,7 +61,7 @@ func WriteLedger(ctx context.Context, db Querier, w io.Writer) error {
 		ind = append(ind, row)
 	}
 	tasks := [][]any{{title}, {fmt.Sprintf("已载入任务 %d 项，方案共 %d 项", tl.TasksLoaded, tl.TasksInPlan)},
-		{"序号", "方案编号", "任务", "牵头单位", "配合单位", "年度工作计划", "状态"}}
+		{"序号", "方案编号", "任务", "牵头单位", "配合单位", "年度工作计划", "状态", "情况说明", "更新日期", "填报单位", "填报人", "更新次数"}}
 	if !tl.Complete {
 		tasks[1] = append(tasks[1], "（清单不完整："+tl.Note+"）")
 	}
@@ -73,7 +74,11 @@ func WriteLedger(ctx context.Context, db Querier, w io.Writer) error {
 		if t.Number != nil {
 			num = *t.Number
 		}
-		tasks = append(tasks, []any{i + 1, num, t.Title, t.LeadUnit.Name, unitNames(t.PartnerUnits), strings.Join(plan, "\n"), StatusLabel[t.Status]})
+		row := []any{i + 1, num, t.Title, t.LeadUnit.Name, unitNames(t.PartnerUnits), strings.Join(plan, "\n"), StatusLabel[t.Status], "", "", "", "", len(t.Updates)}
+		if t.Latest != nil {
+			row[7], row[8], row[9], row[10] = t.Latest.Note, t.Latest.On, t.Latest.Unit.Name, t.Latest.EnteredBy
+		}
+		tasks = append(tasks, row)
 	}
 	for sheet, rows := range map[string][][]any{"指标": ind, "任务": tasks} {
 		for i, r := range rows {
