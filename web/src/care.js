@@ -24,6 +24,10 @@ import { t, getLang } from './i18n.js';
 import { session } from './auth.js';
 import { setCareData, setAreaColouring, showCareLayers, fitCare, careAreaAt, ageClass,
   AGE_CLASSES, AGE_COLORS, COVERAGE_COLORS, TRACK_COLOR, UNASSIGNED, rangerColour } from './caremap.js';
+import { areaAssignSection, rangerAssignSection, resetAssignForms } from './careassign.js';
+import { initCareIncidents, showIncidentLayers, loadIncidents, incidentClick, incidentsInfo, reportSection } from './careincidents.js';
+import { rollSection } from './careroll.js';
+import { w } from './carewords.js';
 
 const STAFF = ['viewer', 'surveyor', 'case_officer', 'finance', 'admin'];
 const WRITERS = ['case_officer', 'admin'];
@@ -36,6 +40,7 @@ const page = {
   areas: null, rangers: null, coverage: null, coverageState: 'idle', coverageError: '',
   colour: 'ranger', month: thisMonth(),
   tracks: { state: 'idle', count: 0, truncated: false, error: '', seq: 0 },
+  assignArea: null, // the area whose assignments are shown (careassign.js)
   ranger: null, // { id, year, months: [...], state, error, upload: {state, text, error} }
 };
 let hooks = { onOpen: () => {} };
@@ -49,6 +54,7 @@ function thisMonth() {
 // initCare wires the sidebar; onOpen runs when the panel opens (main.js closes the others).
 export function initCare(hk) {
   hooks = { ...hooks, ...hk };
+  initCareIncidents(() => render());
   $('#care-show').addEventListener('click', () => showCare());
   const sel = $('#care-colour');
   sel.addEventListener('change', () => {
@@ -99,6 +105,7 @@ export const careOpen = () => page.open;
 // answers true when it took the click.
 export function careClick(ev) {
   if (!page.open) return false;
+  if (incidentClick(ev)) return true;
   const a = careAreaAt(ev.point);
   if (!a) return false;
   if (a.ranger_id !== undefined && a.ranger_id !== null && a.ranger_id >= 0) openRanger(Number(a.ranger_id));
@@ -138,8 +145,9 @@ function recolour() {
   setAreaColouring(page.colour, (page.rangers || []).map((r) => r.id));
 }
 
-export function showCare() {
+export function showCare(focus) {
   hooks.onOpen();
+  if (focus) page.assignArea = focus; // a code: the area just drawn
   page.open = true;
   page.mode = 'list';
   showCareLayers(true);
@@ -159,6 +167,7 @@ async function load() {
     page.areas = areas.features || [];
     page.rangers = roster.rangers || [];
     page.state = 'ready';
+    if (typeof page.assignArea === 'string') page.assignArea = page.areas.find((f) => f.properties.code === page.assignArea)?.properties.id ?? null;
     showAreas(true);
   } catch (e) {
     if (seq !== page.seq) return;
@@ -210,6 +219,7 @@ async function loadTracks() {
   tr.state = 'loading';
   renderSidebar();
   const who = page.mode === 'ranger' && page.ranger ? `&ranger=${page.ranger.id}` : '';
+  loadIncidents(page.month, page.mode === 'ranger' && page.ranger ? page.ranger.id : null);
   try {
     const fc = await getJSON(`/api/v1/care/tracks?month=${page.month}${who}`, { headers: { Accept: 'application/geo+json' } });
     if (seq !== tr.seq) return;
@@ -237,6 +247,7 @@ function render() {
   view.dataset.state = page.state;
   view.dataset.mode = page.mode;
   document.body.classList.toggle('care-open', page.open);
+  showIncidentLayers(page.open);
   if (!page.open) {
     view.replaceChildren();
     return;
@@ -257,7 +268,8 @@ function render() {
     view.append(h('p', { class: 'loading' }, t('panel.loading')));
     return;
   }
-  view.append(page.mode === 'ranger' ? rangerPage() : h('div', { class: 'care-body' }, areasTable(), rosterTable(), coverageSection()));
+  view.append(page.mode === 'ranger' ? rangerPage() : h('div', { class: 'care-body' }, areasTable(), assignSection(), incidentsInfo(), rosterTable(),
+    coverageSection(), rollSection(render)));
 }
 
 function areasTable() {
@@ -268,7 +280,7 @@ function areasTable() {
   }
   sec.append(h('table', { id: 'care-areas', class: 'roll cases' },
     h('thead', null, h('tr', null, h('th', null, t('care.area')), h('th', null, t('care.ranger')), h('th', { class: 'num' }, t('care.mu')),
-      h('th', null, t('care.chiefs')), h('th', null, t('care.last_patrol')))),
+      h('th', null, t('care.chiefs')), h('th', null, t('care.last_patrol')), h('th', null, ''))),
     h('tbody', null, page.areas.map((f) => {
       const p = f.properties;
       const rid = p.ranger ? p.ranger.ranger_id : null;
@@ -281,7 +293,9 @@ function areasTable() {
       h('td', { class: 'num' }, fmt(p.area_mu)),
       h('td', { class: 'small' }, ['village', 'township', 'county'].filter((l) => p.chiefs?.[l]).map((l) => `${t('care.chief.' + l)} ${p.chiefs[l]}`).join('；')),
       h('td', null, h('span', { class: 'swatch', style: `background:${AGE_COLORS[age]}` }), ' ',
-        p.last_patrol ? t('care.days_ago', { day: p.last_patrol, n: p.last_patrol_days }) : t('care.age.never')));
+        p.last_patrol ? t('care.days_ago', { day: p.last_patrol, n: p.last_patrol_days }) : t('care.age.never')),
+      h('td', null, h('button', { type: 'button', class: 'link care-assign-open', dataset: { area: String(p.id) },
+        onclick: (ev) => { ev.stopPropagation(); page.assignArea = page.assignArea === p.id ? null : p.id; resetAssignForms(); render(); } }, w('assign.open'))));
     }))));
   return sec;
 }
@@ -345,6 +359,8 @@ function openRanger(id) {
   hooks.onOpen();
   page.open = true;
   page.mode = 'ranger';
+  page.assignArea = null;
+  resetAssignForms();
   showCareLayers(true);
   const year = Number(page.month.slice(0, 4));
   page.ranger = { id, year, months: null, state: 'loading', error: '', upload: { state: 'idle', text: '', error: null } };
@@ -428,7 +444,15 @@ function rangerPage() {
         factor: rules.reduced_factor ?? 1, policy: a.policy_version }) : t('care.no_policy'), ' ',
       h('a', { id: 'care-assessment-xlsx', class: 'download', href: `/api/v1/care/rangers/${r.id}/assessment?year=${r.year}&format=xlsx`, download: '' }, t('care.xlsx'))));
   }
-  if (mayWrite()) root.append(uploadSection(r));
+  root.append(incidentsInfo());
+  if (mayWrite()) {
+    root.append(uploadSection(r));
+    root.append(reportSection(r.id, (made) => {
+      setMonth(new Date(Date.parse(made.occurred_at) + 8 * 3600e3).toISOString().slice(0, 7));
+      refreshRanger();
+    }));
+    root.append(rangerAssignSection({ ranger: r.id, areas: page.areas || [], rangers: page.rangers || [], rerender: render, onAssigned: refreshLists }));
+  }
   return root;
 }
 
@@ -472,6 +496,27 @@ async function upload(r, input) {
     r.upload = { state: 'error', error: e };
     render();
   }
+}
+
+// assignSection is the chosen area's assignments and the form assigning a ranger (careassign.js).
+function assignSection() {
+  const f = page.assignArea !== null && (page.areas || []).find((x) => x.properties.id === page.assignArea);
+  if (!f) return null;
+  return areaAssignSection({ area: f.properties, rangers: page.rangers || [], mayWrite: mayWrite(), rerender: render,
+    onAssigned: refreshLists, close: () => { page.assignArea = null; render(); } });
+}
+
+// refreshLists reads the areas and the roster again (an assignment changed who is on which).
+async function refreshLists() {
+  try {
+    const roster = await getJSON('/api/v1/care/rangers', { headers: { Accept: 'application/json' } });
+    page.rangers = roster.rangers || [];
+  } catch (e) {
+    console.warn('care rangers:', e.message);
+  }
+  await reloadAreas();
+  render();
+  renderSidebar();
 }
 
 // reloadAreas reads the areas again (their last patrol changed).

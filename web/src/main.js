@@ -34,7 +34,8 @@ import { wetlandItemOpen, closeWetlandItem } from './wetlanditem.js';
 import { initWetlandCheck, zoneCheckWetland } from './wetlandcheck.js';
 import { loadWetlandLayers } from './wetlandmap.js';
 import { initStats } from './stats.js';
-import { initCare, resetCare, rerenderCare, closeCare, careClick } from './care.js';
+import { initCare, resetCare, rerenderCare, closeCare, careClick, showCare } from './care.js';
+import { initCareDraw, zoneCheckCareArea } from './caredraw.js';
 
 // ---------- language ----------
 
@@ -265,6 +266,9 @@ initWetland({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); closeC
 initCare({ onOpen: () => { resetRoll(); closeCasesList(); closeCase(); closeWetland(); } });
 initWetlandCheck({ onCreated: openCreated });
 addZoneCheckSection(zoneCheckWetland);
+addZoneCheckSection(zoneCheckCareArea);
+// A saved care area: the drawing is done (cleared like the zone check's 清除), the panel shows it.
+initCareDraw({ onSaved: (code) => { $('#zc-clear').click(); showCare(code); } });
 initStats();
 $('#roll-show').addEventListener('click', () => { closeCasesList(); closeWetland(); closeCare(); });
 initAuth({
