@@ -80,13 +80,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	// masked=true: finance asks for the list without names (a panel that shows no owner), so no
 	// read of personal data takes place or is audited.
-	wantMasked := false
-	if v, ok, err := single(q, "masked"); err != nil {
+	wantMasked, err := boolParam(q, "masked")
+	if err != nil {
 		return err
-	} else if ok {
-		if wantMasked, err = strconv.ParseBool(v); err != nil {
-			return apperr.BadParam("masked", "%q is not true or false", v)
-		}
 	}
 	var f cases.Filter
 	for _, p := range []struct {

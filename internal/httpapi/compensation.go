@@ -187,13 +187,9 @@ func (s *Server) subsidyRoll(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(q, "year", "township", "format", "masked"); err != nil {
 		return err
 	}
-	wantMasked := false
-	if v, ok, err := single(q, "masked"); err != nil {
+	wantMasked, err := boolParam(q, "masked")
+	if err != nil {
 		return err
-	} else if ok {
-		if wantMasked, err = strconv.ParseBool(v); err != nil {
-			return apperr.BadParam("masked", "%q is not true or false", v)
-		}
 	}
 	year, err := parseYear(q, time.Now().In(china).Year())
 	if err != nil {

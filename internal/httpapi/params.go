@@ -37,6 +37,19 @@ func single(q url.Values, name string) (string, bool, error) {
 	return vs[0], true, nil
 }
 
+// boolParam is query parameter name as true or false (false when absent).
+func boolParam(q url.Values, name string) (bool, error) {
+	v, ok, err := single(q, name)
+	if err != nil || !ok {
+		return false, err
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, apperr.BadParam(name, "%q is not true or false", v)
+	}
+	return b, nil
+}
+
 func parseFloat(name, s string) (float64, error) {
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
