@@ -51,15 +51,11 @@ func (a *App) importCareAreas(ctx context.Context, args []string) error {
 		return usagef("import care-areas: --code-field and --name-field are required (usage: ecocomp %s)", importCareAreasUsage)
 	}
 	opt := ingest.Options{SRID: *srid, Layer: *layer, MaxFeatures: a.Cfg.ImportMaxFeatures, Log: a.logger()}
-	if *encoding != "" {
-		e, ok := ingest.NormalizeEncoding(*encoding)
-		if !ok {
-			return usagef("import care-areas: --encoding %q is not offered; use GBK, GB18030, UTF-8, BIG5 or CP1252", *encoding)
-		}
-		opt.Encoding = e
+	if err := setEncoding("import care-areas", *encoding, &opt); err != nil {
+		return err
 	}
-	if _, err := os.Stat(file); err != nil {
-		return fmt.Errorf("cannot read %s: %v", file, errors.Unwrap(err))
+	if err := readable(file); err != nil {
+		return err
 	}
 	pool, err := a.openMigrated(ctx)
 	if err != nil {

@@ -76,12 +76,8 @@ func (a *App) importFile(ctx context.Context, kind string, args []string) error 
 	if *srid < 0 {
 		return usagef("import %s: --srid must be an EPSG code such as 4548", kind)
 	}
-	if *encoding != "" {
-		e, ok := ingest.NormalizeEncoding(*encoding)
-		if !ok {
-			return usagef("import %s: --encoding %q is not offered; use GBK, GB18030, UTF-8, BIG5 or CP1252", kind, *encoding)
-		}
-		opt.Encoding = e
+	if err := setEncoding("import "+kind, *encoding, &opt); err != nil {
+		return err
 	}
 	if kind == ingest.KindParcels {
 		opt.Full = *full
@@ -109,8 +105,8 @@ func (a *App) importFile(ctx context.Context, kind string, args []string) error 
 		}
 		opt.Area, opt.AreaKind, opt.AreaLevel, opt.ZoneField, opt.SiteField, opt.ValueMap = *area, *areaKind, *areaLevel, *zoneField, *siteField, vm
 	}
-	if _, err := os.Stat(file); err != nil {
-		return fmt.Errorf("cannot read %s: %v", file, errors.Unwrap(err))
+	if err := readable(file); err != nil {
+		return err
 	}
 
 	pool, err := a.openMigrated(ctx)
@@ -227,15 +223,11 @@ func (a *App) importWetlands(ctx context.Context, args []string) error {
 		return usagef("import wetlands: --type-field and --importance-field are required (usage: ecocomp %s)", importWetlandsUsage)
 	}
 	opt := ingest.Options{SRID: *srid, Layer: *layer, DryRun: *dryRun, Area: *area, MaxFeatures: a.Cfg.ImportMaxFeatures, Log: a.logger()}
-	if *encoding != "" {
-		e, ok := ingest.NormalizeEncoding(*encoding)
-		if !ok {
-			return usagef("import wetlands: --encoding %q is not offered; use GBK, GB18030, UTF-8, BIG5 or CP1252", *encoding)
-		}
-		opt.Encoding = e
+	if err := setEncoding("import "+"wetlands", *encoding, &opt); err != nil {
+		return err
 	}
-	if _, err := os.Stat(file); err != nil {
-		return fmt.Errorf("cannot read %s: %v", file, errors.Unwrap(err))
+	if err := readable(file); err != nil {
+		return err
 	}
 	pool, err := a.openMigrated(ctx)
 	if err != nil {
@@ -248,6 +240,28 @@ func (a *App) importWetlands(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		return errors.New(plain(err))
+	}
+	return nil
+}
+
+// setEncoding sets opt's .dbf encoding from the --encoding flag of command cmd ("" leaves the
+// file's own .cpg or the default).
+func setEncoding(cmd, encoding string, opt *ingest.Options) error {
+	if encoding == "" {
+		return nil
+	}
+	e, ok := ingest.NormalizeEncoding(encoding)
+	if !ok {
+		return usagef("%s: --encoding %q is not offered; use GBK, GB18030, UTF-8, BIG5 or CP1252", cmd, encoding)
+	}
+	opt.Encoding = e
+	return nil
+}
+
+// readable says in one line why file cannot be read, before anything opens the database.
+func readable(file string) error {
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("cannot read %s: %v", file, errors.Unwrap(err))
 	}
 	return nil
 }
