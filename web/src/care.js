@@ -25,7 +25,7 @@ import { session } from './auth.js';
 import { setCareData, setAreaColouring, showCareLayers, fitCare, careAreaAt, ageClass,
   AGE_CLASSES, AGE_COLORS, COVERAGE_COLORS, TRACK_COLOR, UNASSIGNED, rangerColour } from './caremap.js';
 import { areaAssignSection, rangerAssignSection, resetAssignForms } from './careassign.js';
-import { initCareIncidents, showIncidentLayers, loadIncidents, incidentClick, incidentsInfo, reportSection } from './careincidents.js';
+import { INCIDENT_COLOR, initCareIncidents, showIncidentLayers, loadIncidents, incidentClick, incidentsInfo, reportSection } from './careincidents.js';
 import { rollSection } from './careroll.js';
 import { w } from './carewords.js';
 
@@ -138,6 +138,7 @@ function renderLegend() {
   items.push(h('li', { dataset: { key: 'outside' } }, sw(COVERAGE_COLORS.outside), ' ', t('care.cov.outside')));
   items.push(h('li', { dataset: { key: 'overlap' } }, sw(COVERAGE_COLORS.overlap), ' ', t('care.cov.overlap')));
   items.push(h('li', { dataset: { key: 'track' } }, h('span', { class: 'swatch line', style: `border-color:${TRACK_COLOR}` }), ' ', t('care.track')));
+  items.push(h('li', { dataset: { key: 'incident' } }, h('span', { class: 'swatch dot', style: `background:${INCIDENT_COLOR}` }), ' ', w('inc.legend')));
   ul.replaceChildren(...items);
 }
 

@@ -194,6 +194,15 @@ test('a care area drawn, rangers assigned to it, an incident reported with a pho
   assert.match(await text(page, '#care-roll-recon'), /公益林补偿留存.*资金缺口/s);
   await page.locator('#care-roll').scrollIntoViewIfNeeded();
   await shot(t, page, 'care2-roll.png');
+  assert.match(await text(page, '#care-legend li[data-key=incident]'), /事件/);
+
+  // ---- in English: the same figures, the words translated ----
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => /Shortfall/.test(document.querySelector('#care-roll-recon')?.textContent || ''), null, { timeout: IDLE_MS });
+  assert.match(await text(page, '#care-incidents-info'), /Incidents this month: 1/);
+  assert.match(await text(page, '#care-areas tr.area-row[data-code=D]'), /Assign \/ history/);
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => /资金缺口/.test(document.querySelector('#care-roll-recon')?.textContent || ''), null, { timeout: IDLE_MS });
 
   assert.deepEqual(mapErrors, [], 'map errors');
 });
