@@ -224,7 +224,8 @@ CREATE TRIGGER parcel_feature_update AFTER UPDATE ON parcel_eligibility
 CREATE TRIGGER parcel_feature_delete AFTER DELETE ON parcel_eligibility
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION parcel_feature_mark_results();
 
--- Labels, township and village names, zones and protected areas: every feature (rare writes).
+-- Labels, township and village names, zones and protected areas, and any TRUNCATE of an input:
+-- every feature (rare writes).
 -- +goose StatementBegin
 CREATE FUNCTION parcel_feature_mark_every() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -245,6 +246,12 @@ CREATE TRIGGER parcel_feature_every AFTER UPDATE OR DELETE OR TRUNCATE ON zone
     FOR EACH STATEMENT EXECUTE FUNCTION parcel_feature_mark_every();
 CREATE TRIGGER parcel_feature_every AFTER UPDATE OR DELETE OR TRUNCATE ON protected_area
     FOR EACH STATEMENT EXECUTE FUNCTION parcel_feature_mark_every();
+CREATE TRIGGER parcel_feature_truncate AFTER TRUNCATE ON parcel
+    FOR EACH STATEMENT EXECUTE FUNCTION parcel_feature_mark_every();
+CREATE TRIGGER parcel_feature_truncate AFTER TRUNCATE ON parcel_zone_overlap
+    FOR EACH STATEMENT EXECUTE FUNCTION parcel_feature_mark_every();
+CREATE TRIGGER parcel_feature_truncate AFTER TRUNCATE ON parcel_eligibility
+    FOR EACH STATEMENT EXECUTE FUNCTION parcel_feature_mark_every();
 
 -- A county-wide recompute may change the policy version whose verdicts features show: the
 -- rebuild at commit compares it with parcel_feature_state.
@@ -261,6 +268,9 @@ CREATE TRIGGER parcel_feature_run AFTER INSERT OR UPDATE OR DELETE ON recompute_
 
 -- +goose Down
 DROP TRIGGER parcel_feature_run ON recompute_run;
+DROP TRIGGER parcel_feature_truncate ON parcel_eligibility;
+DROP TRIGGER parcel_feature_truncate ON parcel_zone_overlap;
+DROP TRIGGER parcel_feature_truncate ON parcel;
 DROP TRIGGER parcel_feature_every ON protected_area;
 DROP TRIGGER parcel_feature_every ON zone;
 DROP TRIGGER parcel_feature_every ON admin_unit;
