@@ -137,7 +137,7 @@ export function reportSection(ranger, onReported) {
       : report.state === 'loading' ? h('p', { id: 'ci-msg', class: 'loading' }, w('inc.sending')) : null;
   return h('section', { class: 'block' }, h('h3', null, w('inc.title')),
     h('form', { id: 'care-incident-form', class: 'step-form', dataset: { state: report.state }, onsubmit: (ev) => send(ev, ranger, onReported) },
-      h('div', { class: 'sf-row' }, h('span', { class: 'sf-label' }, w('inc.pick').replace('在地图上', '') + ' *'),
+      h('div', { class: 'sf-row' }, h('span', { class: 'sf-label' }, w('inc.place') + ' *'),
         h('button', { type: 'button', id: 'ci-pick', class: 'secondary', onclick: pick }, w('inc.pick')), ' ',
         h('span', { id: 'ci-point', class: 'small' + (p ? '' : ' muted'), dataset: { lon: p ? String(p.lon) : '', lat: p ? String(p.lat) : '' } },
           report.state === 'picking' ? w('inc.picking') : p ? w('inc.picked', { lon: fmt(p.lon, 5), lat: fmt(p.lat, 5) }) : '')),

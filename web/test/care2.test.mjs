@@ -95,6 +95,8 @@ test('a care area drawn, rangers assigned to it, an incident reported with a pho
   await page.waitForSelector('#zc-care-msg', { timeout: IDLE_MS });
   assert.match(await text(page, '#zc-care-msg .gist'), /编号 A 已被另一责任区使用/);
   assert.match(await text(page, '#zc-care-msg .detail'), /code "A" already exists/);
+  await page.locator('#zc-care-form').scrollIntoViewIfNeeded();
+  await shot(t, page, 'care2-draw.png');
   await page.fill('#zcc-code', 'D');
   await page.click('#zcc-go');
   await page.waitForSelector('#care-view[data-state=ready][data-mode=list]', { timeout: IDLE_MS });
@@ -146,6 +148,8 @@ test('a care area drawn, rangers assigned to it, an incident reported with a pho
   await page.selectOption('#ci-kind', 'fire');
   await page.fill('#ci-note', '山脚有烟，已报乡林业站');
   await page.setInputFiles('#ci-photo', env('ECOCOMP_PHOTO'));
+  await page.locator('#care-incident-form').scrollIntoViewIfNeeded();
+  await shot(t, page, 'care2-report.png');
   await page.click('#ci-go');
   await page.waitForSelector('#care-incident-form:is([data-state=done],[data-state=error])', { timeout: IDLE_MS });
   assert.equal(await page.getAttribute('#care-incident-form', 'data-state'), 'done', await text(page, '#ci-msg'));
