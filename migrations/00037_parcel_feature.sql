@@ -10,14 +10,21 @@
 -- a feature changes exactly when the change that changed it becomes visible.
 CREATE TABLE parcel_feature (
     parcel_id        bigint PRIMARY KEY, -- a current parcel version; no foreign key (its key-share locks cost a rebuild a third)
-    inputs           text NOT NULL,      -- fingerprint of the parcel row version, its latest verdict and overlaps
     eligible         boolean,            -- the latest county-wide recompute's verdict (the eligible filter)
     geometry         text COMPRESSION lz4 NOT NULL, -- GeoJSON geometry in CRS84, 7 decimals, exterior rings counter-clockwise
     properties       text COMPRESSION lz4 NOT NULL, -- the properties object (OGC items, the export)
     properties_zones text COMPRESSION lz4 NOT NULL  -- the same with the zone list (the lookup API)
 );
 
--- Parcels whose feature is to be rebuilt at commit (NULL: every one). Rows live only inside the
+-- What each stored feature was built from (features.InputsSQL: the parcel row version, its latest
+-- verdict and overlaps), apart from the wide rows so that checking 100,000 of them reads little.
+CREATE TABLE parcel_feature_input (
+    parcel_id bigint PRIMARY KEY,
+    inputs    text NOT NULL
+);
+
+-- Parcels whose feature is to be rebuilt at commit (NULL: every one; 0: every one whose inputs
+-- changed, after a bulk write). Rows live only inside the
 -- transaction that wrote them: the rebuild deletes them before commit.
 CREATE TABLE parcel_feature_stale (parcel_id bigint);
 -- One row per transaction with stale features: its deferred trigger runs the rebuild once.
@@ -49,10 +56,10 @@ SELECT p.id, concat_ws('|', p.xmin::text, el.eligible, el.status, el.priority,
 FROM parcel p
 LEFT JOIN parcel_eligibility el ON el.parcel_id = p.id AND el.policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)
 WHERE p.valid_to IS NULL AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))
-) c (id, inputs) LEFT JOIN parcel_feature f ON f.parcel_id = c.id WHERE f.inputs IS DISTINCT FROM c.inputs$inputs$ INTO todo USING ids;
+) c (id, inputs) LEFT JOIN parcel_feature_input f ON f.parcel_id = c.id WHERE f.inputs IS DISTINCT FROM c.inputs$inputs$ INTO todo USING ids;
     END IF;
     IF todo IS NULL OR cardinality(todo) > 0 THEN
-        EXECUTE $build$INSERT INTO parcel_feature (parcel_id, inputs, eligible, geometry, properties, properties_zones)
+        EXECUTE $build$WITH b (parcel_id, inputs, eligible, geometry, properties, properties_zones) AS (
 WITH d AS (SELECT jsonb_object_agg(scheme || '|' || field || '|' || code, label_zh) AS m FROM code_dictionary)
 SELECT p.id, concat_ws('|', p.xmin::text, el.eligible, el.status, el.priority,
 	(SELECT string_agg(o.zone_id || ':' || o.overlap_m2 || ':' || o.share, ',' ORDER BY o.zone_id) FROM parcel_zone_overlap o WHERE o.parcel_id = p.id)), el.eligible, ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), 7, 0),
@@ -119,16 +126,24 @@ CROSS JOIN LATERAL (SELECT json_build_object(
 	'status', el.status,
 	'priority', el.priority) AS j OFFSET 0) x
 WHERE p.valid_to IS NULL AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))
-ON CONFLICT (parcel_id) DO UPDATE SET inputs = EXCLUDED.inputs, eligible = EXCLUDED.eligible, geometry = EXCLUDED.geometry,
+),
+i AS (INSERT INTO parcel_feature_input (parcel_id, inputs) SELECT parcel_id, inputs FROM b
+    ON CONFLICT (parcel_id) DO UPDATE SET inputs = EXCLUDED.inputs WHERE parcel_feature_input.inputs IS DISTINCT FROM EXCLUDED.inputs)
+INSERT INTO parcel_feature (parcel_id, eligible, geometry, properties, properties_zones)
+SELECT parcel_id, eligible, geometry, properties, properties_zones FROM b
+ON CONFLICT (parcel_id) DO UPDATE SET eligible = EXCLUDED.eligible, geometry = EXCLUDED.geometry,
     properties = EXCLUDED.properties, properties_zones = EXCLUDED.properties_zones
-WHERE (parcel_feature.inputs, parcel_feature.eligible, parcel_feature.geometry, parcel_feature.properties, parcel_feature.properties_zones)
-    IS DISTINCT FROM (EXCLUDED.inputs, EXCLUDED.eligible, EXCLUDED.geometry, EXCLUDED.properties, EXCLUDED.properties_zones)$build$ USING todo;
+WHERE (parcel_feature.eligible, parcel_feature.geometry, parcel_feature.properties, parcel_feature.properties_zones)
+    IS DISTINCT FROM (EXCLUDED.eligible, EXCLUDED.geometry, EXCLUDED.properties, EXCLUDED.properties_zones)$build$ USING todo;
         GET DIAGNOSTICS n = ROW_COUNT;
     END IF;
     IF ids IS NULL THEN
         DELETE FROM parcel_feature f WHERE NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL);
+        DELETE FROM parcel_feature_input f WHERE NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL);
     ELSE
         DELETE FROM parcel_feature f WHERE f.parcel_id = ANY(ids)
+            AND NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL);
+        DELETE FROM parcel_feature_input f WHERE f.parcel_id = ANY(ids)
             AND NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL);
     END IF;
     RETURN n;
@@ -155,19 +170,22 @@ $$;
 CREATE FUNCTION parcel_feature_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     every boolean;
+    bulk  boolean;
     ids   bigint[];
     vid   bigint;
 BEGIN
     PERFORM set_config('ecocomp.feature_pending', 'off', true);
     PERFORM set_config('ecocomp.feature_every', 'off', true);
+    PERFORM set_config('ecocomp.feature_bulk', 'off', true);
     DELETE FROM parcel_feature_pending;
     WITH s AS (DELETE FROM parcel_feature_stale RETURNING parcel_id)
-    SELECT coalesce(bool_or(parcel_id IS NULL), false), array_agg(DISTINCT parcel_id) FILTER (WHERE parcel_id IS NOT NULL)
-    INTO every, ids FROM s;
+    SELECT coalesce(bool_or(parcel_id IS NULL), false), coalesce(bool_or(parcel_id = 0), false),
+        array_agg(DISTINCT parcel_id) FILTER (WHERE parcel_id <> 0)
+    INTO every, bulk, ids FROM s;
     SELECT policy_version_id INTO vid FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1;
     IF every THEN
         PERFORM parcel_feature_build(NULL, true);
-    ELSIF vid IS DISTINCT FROM (SELECT policy_version_id FROM parcel_feature_state) THEN
+    ELSIF bulk OR vid IS DISTINCT FROM (SELECT policy_version_id FROM parcel_feature_state) THEN
         PERFORM parcel_feature_build(NULL, false);
     ELSIF ids IS NOT NULL THEN
         PERFORM parcel_feature_build(ids, false);
@@ -183,9 +201,18 @@ CREATE CONSTRAINT TRIGGER parcel_feature_refresh AFTER INSERT ON parcel_feature_
 -- Parcel versions written, retired or deleted: their features.
 -- +goose StatementBegin
 CREATE FUNCTION parcel_feature_mark_parcels() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
 BEGIN
-    IF coalesce(current_setting('ecocomp.feature_every', true), '') <> 'on' THEN
-        INSERT INTO parcel_feature_stale SELECT id FROM changed;
+    IF coalesce(current_setting('ecocomp.feature_every', true), '') <> 'on'
+       AND coalesce(current_setting('ecocomp.feature_bulk', true), '') <> 'on' THEN
+        SELECT count(*) INTO n FROM changed;
+        IF n > 20000 THEN -- a bulk write: check every parcel's inputs at commit instead of listing them
+            PERFORM set_config('ecocomp.feature_bulk', 'on', true);
+            INSERT INTO parcel_feature_stale VALUES (0);
+        ELSE
+            INSERT INTO parcel_feature_stale SELECT id FROM changed;
+        END IF;
     END IF;
     PERFORM parcel_feature_pend();
     RETURN NULL;
@@ -202,9 +229,18 @@ CREATE TRIGGER parcel_feature_delete AFTER DELETE ON parcel
 -- Overlaps and verdicts written (recompute): the features of their parcels.
 -- +goose StatementBegin
 CREATE FUNCTION parcel_feature_mark_results() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
 BEGIN
-    IF coalesce(current_setting('ecocomp.feature_every', true), '') <> 'on' THEN
-        INSERT INTO parcel_feature_stale SELECT DISTINCT parcel_id FROM changed;
+    IF coalesce(current_setting('ecocomp.feature_every', true), '') <> 'on'
+       AND coalesce(current_setting('ecocomp.feature_bulk', true), '') <> 'on' THEN
+        SELECT count(*) INTO n FROM changed;
+        IF n > 20000 THEN -- a bulk write: check every parcel's inputs at commit instead of listing them
+            PERFORM set_config('ecocomp.feature_bulk', 'on', true);
+            INSERT INTO parcel_feature_stale VALUES (0);
+        ELSE
+            INSERT INTO parcel_feature_stale SELECT DISTINCT parcel_id FROM changed;
+        END IF;
     END IF;
     PERFORM parcel_feature_pend();
     RETURN NULL;
@@ -295,4 +331,5 @@ DROP FUNCTION parcel_feature_build;
 DROP TABLE parcel_feature_state;
 DROP TABLE parcel_feature_pending;
 DROP TABLE parcel_feature_stale;
+DROP TABLE parcel_feature_input;
 DROP TABLE parcel_feature;

@@ -69,8 +69,8 @@ WHERE ` + c.current + ` AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))`
 }
 
 // InputsSQL is the query of the inputs fingerprint alone, for the same parcels as BuildSQL:
-// rows of (parcel_id, inputs). A stale parcel whose fingerprint matches the stored one keeps
-// its feature (a recompute that changed nothing rebuilds nothing).
+// rows of (parcel_id, inputs). A stale parcel whose fingerprint matches the stored one (in
+// parcel_feature_input) keeps its feature: a recompute that changed nothing rebuilds nothing.
 func InputsSQL() string {
 	return `SELECT p.id, ` + inputsSQL + `
 FROM parcel p
