@@ -11,7 +11,7 @@ import (
 )
 
 // StatusLabel names a task status in Chinese.
-var StatusLabel = map[string]string{"not_started": "未开始", "in_progress": "推进中", "done": "已完成", "delayed": "滞后", "unknown": "未填报"}
+var StatusLabel = map[string]string{"not_started": "未启动", "in_progress": "进行中", "done": "已完成", "delayed": "滞后", "unknown": "未填报"}
 
 func unitNames(us []Unit) string {
 	names := make([]string, len(us))

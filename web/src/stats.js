@@ -14,7 +14,9 @@
 // idle | loading | ready with data-unit and data-as-of of what is shown; #stats-unit (select),
 // #stats-as-of (date input); .stats-block[data-chart=land|arbor|subsidy|cases|pilot]
 // [data-state=ready|empty|error][data-sum] (a digest of the figures drawn), each with a canvas
-// in .stats-chart, a table.stats-table and a.stats-xlsx.
+// in .stats-chart, a table.stats-table and a.stats-xlsx. Below the charts: the year's change
+// (statschange.js, #stats-change) and the pilot's tasks with their status controls
+// (statstasks.js, #stats-tasks-block).
 
 import { getJSON } from './api.js';
 import { h, $, fmt } from './dom.js';
@@ -22,6 +24,8 @@ import { getLang } from './i18n.js';
 import { loadTownships } from './townships.js';
 import { st, caseStatusWord } from './statswords.js';
 import { draw, dispose, resizeAll } from './statscharts.js';
+import { changeSection, clearMap, forgetChange } from './statschange.js';
+import { tasksSection } from './statstasks.js';
 
 const page = { open: false, user: '', unit: '', asOf: '', townships: null, seq: 0, data: {} };
 
@@ -59,6 +63,7 @@ function follow() {
   if (user !== page.user) {
     page.user = user;
     page.data = {};
+    forgetChange();
     closeStats();
   }
   rerender();
@@ -116,12 +121,12 @@ async function load() {
   if (unit) oq.set('unit', unit);
   const json = { headers: { Accept: 'application/json' } };
   const get = (path) => getJSON(path, json).then((v) => ({ v }), (e) => ({ e }));
-  const [land, arbor, overview, pilot] = await Promise.all([
+  const [land, arbor, overview, pilot, tasks] = await Promise.all([
     get(`/api/v1/stats/land_class?${q}`), get(`/api/v1/stats/arbor_age_species?${q}`),
-    get(`/api/v1/stats/overview?${oq}`), get('/api/v1/pilot/indicators'),
+    get(`/api/v1/stats/overview?${oq}`), get('/api/v1/pilot/indicators'), get('/api/v1/pilot/tasks'),
   ]);
   if (seq !== page.seq) return;
-  page.data = { land, arbor, overview, pilot, unit, asOf, year, q: q.toString(), oq: oq.toString() };
+  page.data = { land, arbor, overview, pilot, tasks, unit, asOf, year, q: q.toString(), oq: oq.toString() };
   view.dataset.state = 'ready';
   view.dataset.unit = unit;
   view.dataset.asOf = asOf;
@@ -140,8 +145,8 @@ function controls() {
     h('label', null, st('st.unit'), ' ', sel),
     h('label', null, st('st.as_of'), ' ', date),
     h('span', { class: 'stats-actions' },
-      h('button', { type: 'button', class: 'ghost', onclick: () => window.print() }, st('st.print')),
-      h('button', { type: 'button', class: 'ghost', id: 'stats-close', onclick: () => closeStats() }, st('st.close'))));
+      h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, st('st.print')),
+      h('button', { type: 'button', class: 'secondary', id: 'stats-close', onclick: () => closeStats() }, st('st.close'))));
 }
 
 function render() {
@@ -156,7 +161,9 @@ function render() {
     return;
   }
   const blocks = h('div', { class: 'stats-grid' });
-  parts.push(overviewStrip(d.overview), blocks);
+  parts.push(overviewStrip(d.overview), blocks,
+    changeSection(d.unit ?? page.unit, () => closeStats(), () => { clearMap(); openStats(); }),
+    tasksSection(d.tasks));
   view.replaceChildren(...parts);
   const builders = { land: landBlock, arbor: arborBlock, subsidy: subsidyBlock, cases: casesBlock, pilot: pilotBlock };
   for (const key of BLOCKS) {
