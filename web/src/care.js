@@ -281,7 +281,7 @@ function areasTable() {
   }
   sec.append(h('table', { id: 'care-areas', class: 'roll cases' },
     h('thead', null, h('tr', null, h('th', null, t('care.area')), h('th', null, t('care.ranger')), h('th', { class: 'num' }, t('care.mu')),
-      h('th', null, t('care.chiefs')), h('th', null, t('care.last_patrol')), h('th', null, ''))),
+      h('th', null, t('care.chiefs')), h('th', null, t('care.last_patrol')))),
     h('tbody', null, page.areas.map((f) => {
       const p = f.properties;
       const rid = p.ranger ? p.ranger.ranger_id : null;
@@ -289,14 +289,14 @@ function areasTable() {
       const age = ageClass(p.last_patrol_days);
       return h('tr', { class: 'area-row case-row', tabindex: '0', dataset: { area: String(p.id), code: p.code, ranger: rid ? String(rid) : '', lastPatrol: p.last_patrol || '' },
         onclick: open, onkeydown: (ev) => { if (ev.key === 'Enter') open(); } },
-      h('td', null, h('strong', null, p.code), ' ', p.name),
+      h('td', null, h('strong', null, p.code), ' ', p.name, h('br'),
+        h('button', { type: 'button', class: 'link care-assign-open', dataset: { area: String(p.id) },
+          onclick: (ev) => { ev.stopPropagation(); page.assignArea = page.assignArea === p.id ? null : p.id; resetAssignForms(); render(); } }, w('assign.open'))),
       h('td', null, rid ? rangerName(rid) || `#${rid}` : h('span', { class: 'muted' }, t('care.unassigned'))),
       h('td', { class: 'num' }, fmt(p.area_mu)),
       h('td', { class: 'small' }, ['village', 'township', 'county'].filter((l) => p.chiefs?.[l]).map((l) => `${t('care.chief.' + l)} ${p.chiefs[l]}`).join('；')),
       h('td', null, h('span', { class: 'swatch', style: `background:${AGE_COLORS[age]}` }), ' ',
-        p.last_patrol ? t('care.days_ago', { day: p.last_patrol, n: p.last_patrol_days }) : t('care.age.never')),
-      h('td', null, h('button', { type: 'button', class: 'link care-assign-open', dataset: { area: String(p.id) },
-        onclick: (ev) => { ev.stopPropagation(); page.assignArea = page.assignArea === p.id ? null : p.id; resetAssignForms(); render(); } }, w('assign.open'))));
+        p.last_patrol ? t('care.days_ago', { day: p.last_patrol, n: p.last_patrol_days }) : t('care.age.never')));
     }))));
   return sec;
 }

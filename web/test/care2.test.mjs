@@ -126,6 +126,11 @@ test('a care area drawn, rangers assigned to it, an incident reported with a pho
   assert.ok(await rendered(page, 'care-areas-fill') >= 2, 'A and D are drawn');
   await page.locator('#care-area-assign').scrollIntoViewIfNeeded();
   await shot(t, page, 'care2-assign.png');
+  // A's row opens A's history (王护林 since the contract began), not 王护林's page.
+  await page.click('#care-areas tr.area-row[data-code=A] button.care-assign-open');
+  await page.waitForSelector(`#care-area-assign #care-history[data-count="1"] tr.assignment-row[data-ranger="${R1}"][data-current=true][data-from="${FROM}"]`, { timeout: IDLE_MS });
+  assert.equal(await page.getAttribute('#care-view', 'data-mode'), 'list');
+  assert.equal(await page.locator('#care-assign-msg').count(), 0, 'D\'s refusal is not carried over to A');
 
   // ---- 王护林's page: report a fire at the middle of A ----
   await page.click(`#care-roster tr.ranger-row[data-ranger="${R1}"]`);
