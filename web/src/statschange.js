@@ -31,7 +31,8 @@ function today() {
 }
 
 function query(format) {
-  const q = new URLSearchParams({ from: ch.from, to: ch.to });
+  const q = new URLSearchParams({ from: ch.from });
+  if (ch.to) q.set('to', ch.to); // empty: now
   if (ch.unit) q.set('unit', ch.unit);
   if (format) q.set('format', format);
   return q.toString();

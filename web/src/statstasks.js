@@ -62,7 +62,7 @@ function row(el, t, mine) {
     h('td', null, h('span', { class: `task-badge ${t.status}` }, st(t.status))),
     h('td', { class: 'wrap' }, last ? [h('div', null, `${last.on} · ${last.unit?.name || ''} · ${who(last.entered_by)}`),
       last.note ? h('div', { class: 'muted' }, last.note) : null,
-      h('div', { class: 'muted small' }, `${(t.updates || []).length} 次更新`)] : '—'),
+      h('div', { class: 'muted small' }, st('tk.count', { n: (t.updates || []).length }))] : '—'),
   ];
   const tr = h('tr', { dataset: { task: t.code, status: t.status } }, cells);
   if (!units.length) return tr;

@@ -86,6 +86,7 @@ const words = {
   'tk.updated': ['最近更新', 'Last update'],
   'tk.note': ['情况说明', 'Note'],
   'tk.save': ['保存', 'Save'],
+  'tk.count': ['共 {n} 次更新', '{n} update(s)'],
   'tk.saved': ['已保存', 'Saved'],
   'tk.plan_year': ['{y} 年工作计划（可不填）', 'Work plan for {y} (optional)'],
   'tk.mine': ['您所在单位：{u}，可更新本单位牵头或配合的任务。', 'Your units: {u}; you update the tasks they lead or partner.'],
