@@ -49,8 +49,7 @@ func (c *Cache) Table(ctx context.Context, db DB, key string, unit Unit, t time.
 		return nil, false, err
 	}
 	k := cacheKey{table: key, unit: unit.Code}
-	now := time.Now()
-	if t.Before(now) {
+	if !current(t, asOfText) {
 		k.at = t.UnixMicro()
 	}
 	c.mu.Lock()

@@ -267,10 +267,15 @@ func County(ctx context.Context, db DB) (Unit, error) {
 	return u, err
 }
 
-// versionAt is the SQL condition for the parcel version in force at $1; current when the
-// instant is not in the past (valid_to IS NULL uses the partial indexes).
-func versionAt(t, now time.Time) string {
-	if !t.Before(now) {
+// current reports whether an as_of asks for the current state: none given (the caller's "now"
+// is already past by the time it is compared), or an instant not in the past.
+func current(t time.Time, asOfText string) bool {
+	return asOfText == "" || !t.Before(time.Now())
+}
+
+// versionAt is the SQL condition for the parcel version in force at $1, or for the current one.
+func versionAt(cur bool) string {
+	if cur {
 		return `p.valid_to IS NULL`
 	}
 	return `p.valid_from <= $1 AND (p.valid_to IS NULL OR p.valid_to > $1)`
@@ -314,7 +319,7 @@ func Compute(ctx context.Context, db DB, key string, unit Unit, t time.Time, asO
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	cur := current(t, asOfText)
 	unitCol, subCol := unitColumns(unit.Level)
 	rowExpr, colExpr, col2Expr := "''", "p."+d.colField, "''"
 	if d.rowField != "" {
@@ -327,10 +332,10 @@ func Compute(ctx context.Context, db DB, key string, unit Unit, t time.Time, asO
 	q := `SELECT ` + subCol + `, coalesce(` + rowExpr + `, ''), coalesce(` + colExpr + `, ''), coalesce(` + col2Expr + `, ''),
 	       sum(p.parcels)::bigint, (sum(p.mian_ji) * 10000)::bigint, (sum(p.xu_ji) * 10)::bigint, sum(p.area_plane_m2)
 	FROM parcel_stats p
-	WHERE p.gset = ` + strconv.Itoa(d.gset) + ` AND ` + versionAt(t, now) + ` AND ` + unitCol + ` = $2 AND ` + d.filter + `
+	WHERE p.gset = ` + strconv.Itoa(d.gset) + ` AND ` + versionAt(cur) + ` AND ` + unitCol + ` = $2 AND ` + d.filter + `
 	GROUP BY 1, 2, 3, 4`
 	args := []any{t, unit.Code}
-	if !t.Before(now) {
+	if cur {
 		q = strings.Replace(q, "$2", "$1", 1)
 		args = []any{unit.Code}
 	}

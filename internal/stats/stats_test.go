@@ -379,3 +379,35 @@ func TestSummaryFollowsParcelWrites(t *testing.T) {
 	}
 	same("truncating")
 }
+
+// TestCacheFollowsBatches: the current state is computed once and then answered from the cache,
+// until a parcel write makes a new import batch; a past date has its own entry.
+func TestCacheFollowsBatches(t *testing.T) {
+	pool := smallCounty(t)
+	ctx := context.Background()
+	c := NewCache(16)
+	u, _ := FindUnit(ctx, pool, "361130")
+	for i, want := range []bool{false, true} {
+		tb, hit, err := c.Table(ctx, pool, "land_class", u, time.Now(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hit != want || tb.Rows[0].Values["total.area_mu"] != "109.77" {
+			t.Errorf("request %d: hit %v total %s; want hit %v, 109.77", i+1, hit, tb.Rows[0].Values["total.area_mu"], want)
+		}
+	}
+	if _, hit, _ := c.Table(ctx, pool, "land_class", u, day("2025-06-30"), "2025-06-30"); hit {
+		t.Error("a past date was answered with the current state's entry")
+	}
+	if _, err := pool.Exec(ctx, `WITH b AS (INSERT INTO import_batch (kind, source, finished_at, status) VALUES ('edit', 'test', now(), 'done') RETURNING id)
+		UPDATE parcel SET mian_ji = 2.0000, batch_id = (SELECT id FROM b) WHERE code = 'P1'`); err != nil {
+		t.Fatal(err)
+	}
+	tb, hit, err := c.Table(ctx, pool, "land_class", u, time.Now(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hit || tb.Rows[0].Values["total.area_mu"] != "124.77" {
+		t.Errorf("after a new batch: hit %v total %s; want a fresh 124.77", hit, tb.Rows[0].Values["total.area_mu"])
+	}
+}
