@@ -371,6 +371,15 @@ func wetland(ctx context.Context, db Querier, o *Overview) error {
 		&o.Wetland.YearIssued, &o.Wetland.YearReleased, &o.Wetland.YearSold, &o.Wetland.YearProceedsYuan)
 }
 
+// careTarget is the coverage check's targets among parcels p (internal/care): current
+// public-welfare or natural forest of unit $1, legacy codes read through the dictionary's
+// maps_to (one hashed set, not a lookup per parcel).
+const careTarget = `p.valid_to IS NULL AND ` + inUnit + ` AND (
+		(p.code_scheme, p.sen_lin_lb) IN (SELECT d.scheme, d.code FROM code_dictionary d
+		    WHERE d.field = 'SEN_LIN_LB' AND coalesce(d.maps_to, d.code) IN ('011', '012'))
+		OR (p.code_scheme, p.qi_yuan) IN (SELECT d.scheme, d.code FROM code_dictionary d
+		    WHERE d.field = 'QI_YUAN' AND coalesce(d.maps_to, d.code) IN ('11', '12', '13')))`
+
 func care(ctx context.Context, db Querier, o *Overview) error {
 	on := time.Now().In(china)
 	if last := time.Date(o.Year, 12, 31, 0, 0, 0, 0, china); last.Before(on) {
@@ -381,21 +390,19 @@ func care(ctx context.Context, db Querier, o *Overview) error {
 		WITH u AS (SELECT geom FROM admin_unit WHERE code = $1),
 		a AS (SELECT a.id FROM care_area a, u WHERE ST_Intersects(a.geom, u.geom) AND NOT ST_Touches(a.geom, u.geom)),
 		asg AS (SELECT s.area_id, s.ranger_id FROM care_assignment s JOIN a ON a.id = s.area_id WHERE s.period @> $2::date),
-		target AS (
-		    -- the coverage check's targets (internal/care): public-welfare or natural forest, legacy
-		    -- codes read through the dictionary's maps_to (one hashed set, not a lookup per parcel)
-		    SELECT p.id, p.mian_ji, p.geom FROM parcel p
-		    WHERE p.valid_to IS NULL AND `+inUnit+` AND (
-		        (p.code_scheme, p.sen_lin_lb) IN (SELECT d.scheme, d.code FROM code_dictionary d
-		            WHERE d.field = 'SEN_LIN_LB' AND coalesce(d.maps_to, d.code) IN ('011', '012'))
-		        OR (p.code_scheme, p.qi_yuan) IN (SELECT d.scheme, d.code FROM code_dictionary d
-		            WHERE d.field = 'QI_YUAN' AND coalesce(d.maps_to, d.code) IN ('11', '12', '13')))),
-		outside AS (
-		    SELECT t.* FROM target t WHERE NOT EXISTS (SELECT 1 FROM care_area ca WHERE ca.geom && t.geom AND ST_Intersects(ca.geom, t.geom)
-		        AND (ST_ContainsProperly(ca.geom, t.geom) OR ST_Relate(ca.geom, t.geom, '2********'))))
+		-- the coverage check's targets (care.Coverage): current public-welfare or natural forest
+		-- of the unit; covered are those some area holds (more than a shared edge). The covered
+		-- are found from the areas through the parcels' index, so a county without areas costs
+		-- one scan (at 1,000,000 parcels a probe of the areas per target took 1.4 s more, and a
+		-- materialised list of targets with outlines 4 s)
+		target AS (SELECT count(*) AS n, coalesce(round(sum(p.mian_ji) * 1500), 0)::bigint AS centimu
+		    FROM parcel p WHERE `+careTarget+`),
+		covered AS (SELECT count(*) AS n, coalesce(round(sum(q.mian_ji) * 1500), 0)::bigint AS centimu
+		    FROM (SELECT DISTINCT p.id, p.mian_ji FROM care_area ca JOIN parcel p ON ca.geom && p.geom
+		          WHERE `+careTarget+` AND ST_Intersects(ca.geom, p.geom)
+		            AND (ST_ContainsProperly(ca.geom, p.geom) OR ST_Relate(ca.geom, p.geom, '2********'))) q)
 		SELECT (SELECT count(*) FROM a), (SELECT count(DISTINCT area_id) FROM asg), (SELECT count(DISTINCT ranger_id) FROM asg),
-		    (SELECT count(*) FROM target), (SELECT coalesce(round(sum(mian_ji) * 1500), 0)::bigint FROM target),
-		    (SELECT count(*) FROM outside), (SELECT coalesce(round(sum(mian_ji) * 1500), 0)::bigint FROM outside)`,
+		    target.n, target.centimu, target.n - covered.n, target.centimu - covered.centimu FROM target, covered`,
 		o.Unit.Code, o.Care.On).Scan(&o.Care.Areas, &o.Care.AreasWithRanger, &o.Care.Rangers, &o.Care.TargetParcels, &o.Care.TargetMu,
 		&o.Care.OutsideParcels, &o.Care.OutsideMu)
 	if err != nil {
