@@ -2,7 +2,6 @@ package pilot
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -69,40 +68,9 @@ func AddTaskUpdate(ctx context.Context, pool *pgxpool.Pool, who auth.Principal, 
 	if err != nil {
 		return nil, err
 	}
-	var units []string
-	err = pool.QueryRow(ctx, `SELECT lead_unit || partner_units FROM pilot_task WHERE version_id = $1 AND code = $2`, v.id, code).Scan(&units)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.New(apperr.NotFound, "the pilot plan %s has no task %q", v.Version, code)
-	}
+	unit, err := reporter(ctx, pool, who, v, taskSubject, code, req.Unit)
 	if err != nil {
 		return nil, err
-	}
-	var mine []string
-	if who.Actor.UserID > 0 {
-		if err := pool.QueryRow(ctx, `SELECT coalesce(array_agg(unit_code ORDER BY unit_code), '{}') FROM pilot_member WHERE user_id = $1 AND unit_code = ANY($2)`,
-			who.Actor.UserID, units).Scan(&mine); err != nil {
-			return nil, err
-		}
-	}
-	unit := strings.TrimSpace(req.Unit)
-	refuse := func(format string, args ...any) (*TaskUpdate, error) {
-		e := apperr.New(apperr.Forbidden, format, args...)
-		if aerr := audit.Record(ctx, pool, audit.Entry{Action: "pilot.task", Entity: "pilot_task", EntityID: code, Outcome: audit.Denied,
-			Detail: map[string]any{"unit": unit, "reason": e.Error()}}); aerr != nil {
-			return nil, aerr
-		}
-		return nil, e
-	}
-	switch {
-	case len(mine) == 0:
-		return refuse("only a member of the units responsible for task %s (%s) reports its status; %s belongs to none of them (an administrator adds members with `ecocomp pilot member`)",
-			code, strings.Join(units, ", "), who.Actor.String())
-	case unit == "" && len(mine) == 1:
-		unit = mine[0]
-	case unit == "":
-		return nil, apperr.BadParam("unit", "you belong to %s: say for which unit you report this", strings.Join(mine, " and "))
-	case !contains(mine, unit):
-		return refuse("%s is not a member of the unit %q responsible for task %s; yours: %s", who.Actor.String(), unit, code, strings.Join(mine, ", "))
 	}
 	status, err := ParseStatus(req.Status)
 	if err != nil {
