@@ -17,9 +17,10 @@ import (
 // features in the same transaction, so a reader sees the new feature exactly when it sees the
 // change, and never a stale one. Requests only find rows and stream the stored text.
 //
-// The rebuild is the SQL of BuildSQL, written into migration 00037's parcel_feature_build: when
+// The rebuild is the SQL of BuildSQL and StaleSQL, written into parcel_feature_build (migration
+// 00037, redefined by 00040): when
 // the properties change (a field added to the registry), a new migration redefines that function
-// with the new BuildSQL and rebuilds every feature; TestStoredBuildIsCurrent says when it is due.
+// with the new BuildSQL (and StaleSQL) and rebuilds every feature; TestStoredBuildIsCurrent says when it is due.
 
 // storedFrom joins each current parcel to its stored feature; admin_unit is only read by the
 // township filter (PostgreSQL drops the join otherwise).
@@ -68,14 +69,19 @@ CROSS JOIN LATERAL (SELECT ` + c.props + ` AS j OFFSET 0) x
 WHERE ` + c.current + ` AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))`
 }
 
-// InputsSQL is the query of the inputs fingerprint alone, for the same parcels as BuildSQL:
-// rows of (parcel_id, inputs). A stale parcel whose fingerprint matches the stored one (in
-// parcel_feature_input) keeps its feature: a recompute that changed nothing rebuilds nothing.
-func InputsSQL() string {
-	return `SELECT p.id, ` + inputsSQL + `
+// StaleSQL is the query of the parcels among the same ones as BuildSQL whose feature is due:
+// rows of (parcel_id) for those with no stored fingerprint (in parcel_feature_input), whose
+// fingerprint is not computed (a new parcel version is always built, so an import of new
+// parcels fingerprints each once, in the build), and those whose fingerprint differs from the
+// stored one. A stale parcel whose fingerprint matches keeps its feature: a recompute that
+// changed nothing rebuilds nothing.
+func StaleSQL() string {
+	return `SELECT p.id
 FROM parcel p
+LEFT JOIN parcel_feature_input f ON f.parcel_id = p.id
 LEFT JOIN parcel_eligibility el ON el.parcel_id = p.id AND el.policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)
-WHERE p.valid_to IS NULL AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))`
+WHERE p.valid_to IS NULL AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))
+  AND (f.inputs IS NULL OR f.inputs <> ` + inputsSQL + `)`
 }
 
 // inputsSQL fingerprints what a feature is built from, besides labels and names (whose changes

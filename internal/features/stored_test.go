@@ -18,7 +18,7 @@ import (
 // TestStoredBuildIsCurrent: the rebuild the database runs at commit is the one this code builds
 // features with. When it fails, the feature's properties changed (a field added to the
 // registry): add a migration that redefines parcel_feature_build with the new
-// features.BuildSQL() and features.InputsSQL() and calls parcel_feature_build(NULL, true).
+// features.BuildSQL() and features.StaleSQL() and calls parcel_feature_build(NULL, true).
 func TestStoredBuildIsCurrent(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.New(t)
@@ -26,7 +26,7 @@ func TestStoredBuildIsCurrent(t *testing.T) {
 	if err := pool.QueryRow(context.Background(), `SELECT prosrc FROM pg_proc WHERE proname = 'parcel_feature_build'`).Scan(&src); err != nil {
 		t.Fatal(err)
 	}
-	for name, q := range map[string]string{"BuildSQL": features.BuildSQL(), "InputsSQL": features.InputsSQL()} {
+	for name, q := range map[string]string{"BuildSQL": features.BuildSQL(), "StaleSQL": features.StaleSQL()} {
 		if !strings.Contains(src, q) {
 			t.Errorf("parcel_feature_build does not run features.%s(): a migration must redefine it (see the comment of this test)", name)
 		}
