@@ -104,6 +104,13 @@ var Names = []string{"county", "townships", "villages", "protected_areas", "zone
 
 // sql is the tile query of a layer. $1..$3 are z, x, y; $4..$7 the selection envelope in
 // degrees (the tile plus a margin); $8 the simplification tolerance in degrees (0: none).
+//
+// Geometries are projected to Web Mercator as WGS 84 (EPSG:4326) longitudes and latitudes:
+// CGCS2000 (EPSG:4490) coordinates are the same numbers to within centimetres, and PROJ's own
+// 4490→3857 transform applies a null shift, so the tiles are identical. What differs is the
+// first transform in each database session: PROJ searches its database for 4490→3857
+// operations for 0.2–0.7 s, against 0.05–0.08 s for 4326→3857, and every cold tile rendered on a
+// new pool connection waited for that search.
 func (l *Layer) sql() string {
 	cols := "r.fid"
 	for _, f := range sortedKeys(l.Fields) {
@@ -112,7 +119,7 @@ func (l *Layer) sql() string {
 	from := fmt.Sprintf(l.from, "ST_MakeEnvelope($4, $5, $6, $7, 4490)")
 	return fmt.Sprintf(`WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS e)
 SELECT ST_AsMVT(t.*, '%s', %d, 'geom', 'fid') FROM (
-  SELECT %s, ST_AsMVTGeom(ST_Transform(CASE WHEN $8::float8 > 0 THEN ST_Simplify(r.geom, $8::float8, true) ELSE r.geom END, 3857), b.e, %d, 64, true) AS geom
+  SELECT %s, ST_AsMVTGeom(ST_Transform(ST_SetSRID(CASE WHEN $8::float8 > 0 THEN ST_Simplify(r.geom, $8::float8, true) ELSE r.geom END, 4326), 3857), b.e, %d, 64, true) AS geom
   FROM (%s) r CROSS JOIN b
 ) t WHERE t.geom IS NOT NULL`, l.Name, Extent, cols, Extent, from)
 }
