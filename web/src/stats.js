@@ -322,7 +322,7 @@ function pilotBlock(d) {
         yAxis: { type: 'category', inverse: true, data: ins.map((i) => i.name) },
         series: [{ type: 'bar', data: ins.map((i) => ({ value: num(i.progress_pct), itemStyle: { color: i.met ? '#2e7d32' : '#ffb300' } })),
           label: { show: true, position: 'right', formatter: '{c}%' },
-          markLine: { symbol: 'none', data: [{ xAxis: 100 }], lineStyle: { color: '#b3261e', type: 'dashed' }, label: { formatter: st('st.target') } } }],
+          markLine: { symbol: 'none', data: [{ xAxis: 100 }], lineStyle: { color: '#b3261e', type: 'dashed' }, label: { position: 'start', formatter: st('st.target') } } }],
       },
       table: table([st('st.indicator'), st('st.target'), st('st.latest'), st('st.progress'), st('st.lead')],
         ins.map((i) => [i.name, `${i.target} ${i.measure}`, i.latest ? `${i.latest.value} ${i.measure}（${i.latest.on}）` : '—', i.progress_pct, i.lead_unit?.name || ''])),

@@ -45,7 +45,7 @@ function fill(el, result, message) {
     h('p', { class: 'small muted' }, st('st.tasks_loaded', { n: tl.tasks_loaded, of: tl.tasks_in_plan }) + (tl.complete ? '' : st('st.tasks_incomplete')),
       counts ? `；${counts}` : ''),
     h('p', { class: 'small muted' }, mine.size ? st('tk.mine', { u: [...mine.values()].join('、') }) : st('tk.not_member')),
-    message ? h('p', { class: 'small task-result', role: 'status' }, message) : null,
+    message ? h('p', { class: 'small task-result', role: 'status' }, message) : '',
     h('div', { class: 'table-wrap tall' }, h('table', { class: 'stats-table stats-tasks' },
       h('thead', null, h('tr', null, ['#', st('tk.task'), st('tk.units'), st('tk.plan'), st('tk.status'), st('tk.updated')].map((c) => h('th', null, c)))),
       h('tbody', null, (tl.tasks || []).map((t) => row(el, t, mine))))));
