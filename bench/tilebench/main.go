@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +35,8 @@ func main() {
 	bin := flag.String("bin", "bin/ecocomp", "the ecocomp binary")
 	n := flag.Int("n", 200, "tiles per zoom level")
 	c := flag.Int("c", 8, "concurrent clients")
+	zooms := flag.String("z", "12,14,16", "zoom levels, comma-separated")
+	fresh := flag.Bool("fresh", false, "measure cold tiles on a server just started (no warm-up: its pool's connections are new)")
 	flag.Parse()
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(*db)
@@ -46,7 +50,11 @@ func main() {
 	}
 	defer pool.Close()
 	layer := tiles.Layers["parcels"]
-	for _, z := range []int{12, 14, 16} {
+	for _, zs := range strings.Split(*zooms, ",") {
+		z, err := strconv.Atoi(strings.TrimSpace(zs))
+		if err != nil {
+			fail(fmt.Errorf("-z %q: %w", *zooms, err))
+		}
 		ts, err := pick(ctx, pool, z, *n)
 		if err != nil {
 			fail(err)
@@ -76,7 +84,9 @@ func main() {
 		})
 		// Cold: no tile cache; the server's pool is warmed on other tiles first, as the baseline's.
 		cold := serve(*bin, *db, "0", func(base string) stats {
-			run(warmup, *c, get(base))
+			if !*fresh {
+				run(warmup, *c, get(base))
+			}
 			return run(ts, *c, get(base))
 		})
 		warm := serve(*bin, *db, "512", func(base string) stats {
