@@ -63,6 +63,13 @@ func (a *App) export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	// Features a large write left to the server's builder are built first, when no server has
+	// yet: the export streams stored ones several times faster than it could build them.
+	if n, err := features.Drain(ctx, pool); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(a.Stderr, "built %d queued parcel features\n", n)
+	}
 
 	if *out == "-" {
 		w := bufio.NewWriterSize(a.Stdout, 256<<10)

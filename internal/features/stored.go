@@ -2,7 +2,16 @@ package features
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 )
 
 // A parcel feature is stored, not built per request. What a parcel's feature carries that no
@@ -13,33 +22,47 @@ import (
 // Every write that changes an input marks the parcels it touches as stale, in the database, by
 // statement triggers: parcel versions (imports, case transfers, the demo), overlaps and verdicts
 // (recompute), the latest county-wide recompute's policy version, code labels, township and
-// village names, zones and protected areas. At commit, a deferred trigger rebuilds the stale
-// features in the same transaction, so a reader sees the new feature exactly when it sees the
-// change, and never a stale one. Requests only find rows and stream the stored text.
+// village names, zones and protected areas. At commit, a deferred trigger compares what it
+// marked with the fingerprint each stored feature was built from and, in the same transaction,
+// either rebuilds the changed features (up to 2,000 of them, ecocomp.feature_sync_max) or, for a
+// large write (an import, a county-wide recompute, a relabelling), deletes them and queues them
+// in parcel_feature_queue (migration 00041). The server's builder (Keep, Drain) builds the queue
+// after the commit, in batches. A reader never sees a stale feature: a parcel without a stored
+// one is built by the reading query itself (parcel_feature_rows, the same build), so a change is
+// visible exactly when the write that caused it commits, and only its speed waits for the
+// builder. An import thus pays at commit for a fingerprint check and a queue insert instead of
+// building 100,000 features.
 //
 // The rebuild is the SQL of BuildSQL and StaleSQL, written into parcel_feature_build (migration
-// 00037, redefined by 00040): when
-// the properties change (a field added to the registry), a new migration redefines that function
+// 00037, redefined by 00040), parcel_feature_rows and parcel_feature_refresh (00041): when
+// the properties change (a field added to the registry), a new migration redefines them
 // with the new BuildSQL (and StaleSQL) and rebuilds every feature; TestStoredBuildIsCurrent says when it is due.
 
-// storedFrom joins each current parcel to its stored feature; admin_unit is only read by the
-// township filter (PostgreSQL drops the join otherwise).
+// storedFrom joins each current parcel to its stored feature, if it has one (a large write's
+// features are queued for the builder, see Drain); admin_unit is only read by the township
+// filter (PostgreSQL drops the join otherwise).
 const storedFrom = `parcel p
-JOIN parcel_feature f ON f.parcel_id = p.id
+LEFT JOIN parcel_feature f ON f.parcel_id = p.id
 LEFT JOIN admin_unit tw ON tw.code = p.township_code`
 
+// stored is a column of the parcel's stored feature, or of the one built now, by
+// parcel_feature_rows (BuildSQL), when its feature is queued.
+func stored(col string) string {
+	return "CASE WHEN f.parcel_id IS NULL THEN (SELECT b." + col + " FROM parcel_feature_rows(ARRAY[p.id]) b) ELSE f." + col + " END"
+}
+
 // storedEligible filters by the stored latest verdict.
-const storedEligible = "f.eligible = %s"
+var storedEligible = "(" + stored("eligible") + ") = %s"
 
 // storedSQL is the query of a stored collection: the same rows, order and text as the built one.
 func storedSQL(c *Collection, where []string, zones bool, crs CRS, limit int, a args) (string, []any) {
-	geom := "f.geometry"
+	geom := "coalesce(f.geometry, " + geomExpr("p.geom", CRS84) + ")"
 	if crs != CRS84 {
 		geom = geomExpr("p.geom", crs)
 	}
-	props := "f.properties"
+	props := stored("properties")
 	if zones {
-		props = "f.properties_zones"
+		props = stored("properties_zones")
 	}
 	q := `SELECT ` + c.key + `::text, '{"type":"Feature","id":' || to_json(` + c.key + `::text)::text
 	|| ',"geometry":' || ` + geom + ` || ',"properties":' || ` + props + ` || '}'
@@ -107,14 +130,15 @@ func Rebuild(ctx context.Context, db Querier) (int64, error) {
 	return n, rows.Err()
 }
 
-// Drift counts the current parcels whose stored feature is missing or differs from the one the
-// data builds now, plus stored features of parcels no longer current: 0 when the stored form is
-// up to date.
+// Drift counts the current parcels whose stored feature differs from the one the data builds
+// now or is missing without being queued, plus stored features of parcels no longer current: 0
+// when the stored form is up to date (queued features are the builder's work, not drift).
 func Drift(ctx context.Context, db Querier) (int64, error) {
 	var n int64
 	rows, err := db.Query(ctx, `WITH b(parcel_id, inputs, eligible, geometry, properties, properties_zones) AS (`+BuildSQL()+`)
 SELECT (SELECT count(*) FROM b FULL JOIN parcel_feature f USING (parcel_id)
-	WHERE (b.eligible, b.geometry, b.properties, b.properties_zones) IS DISTINCT FROM (f.eligible, f.geometry, f.properties, f.properties_zones))`, nil)
+	WHERE (b.eligible, b.geometry, b.properties, b.properties_zones) IS DISTINCT FROM (f.eligible, f.geometry, f.properties, f.properties_zones)
+	  AND NOT (f.parcel_id IS NULL AND EXISTS (SELECT 1 FROM parcel_feature_queue q WHERE q.parcel_id = b.parcel_id)))`, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -125,4 +149,85 @@ SELECT (SELECT count(*) FROM b FULL JOIN parcel_feature f USING (parcel_id)
 		}
 	}
 	return n, rows.Err()
+}
+
+// FeatureChannel is the NOTIFY channel on which a write that queued features says how many.
+const FeatureChannel = "ecocomp_feature"
+
+// featureLock is the advisory lock a writer's commit-time rebuild and each builder batch hold
+// (migration 00041), so that a batch never stores a feature built from data a writer changed
+// and committed during the batch.
+const featureLock = 7318180001
+
+// DrainBatch is how many queued features one builder transaction builds: about half a second
+// of work, the longest a writer's commit waits for the builder.
+const DrainBatch = 2000
+
+// Drain builds the queued features, DrainBatch at a time, each batch in its own transaction
+// under the writers' lock, until the queue is empty; then it drops the stored features of parcel
+// versions no longer current. It returns how many features it wrote. Builders on several
+// connections (two servers) share the work safely.
+func Drain(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var total int64
+	for {
+		var n, built int64
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, featureLock); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `WITH q AS (DELETE FROM parcel_feature_queue WHERE parcel_id IN
+	(SELECT parcel_id FROM parcel_feature_queue ORDER BY parcel_id LIMIT $1) RETURNING parcel_id)
+SELECT count(*), coalesce(parcel_feature_build(coalesce(array_agg(parcel_id), '{}'), true), 0) FROM q`, DrainBatch).Scan(&n, &built)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += built
+		if n == 0 {
+			break
+		}
+	}
+	if total == 0 {
+		return 0, nil
+	}
+	return total, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for _, q := range []string{`SELECT pg_advisory_xact_lock(` + strconv.Itoa(featureLock) + `)`,
+			`DELETE FROM parcel_feature f WHERE NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL)`,
+			`DELETE FROM parcel_feature_input f WHERE NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL)`} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Keep is the server's builder: it drains the queue when it starts, whenever a write says it
+// queued features, and every few minutes in case a notice was missed, until ctx ends.
+func Keep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+	kick := make(chan struct{}, 1)
+	go postgis.ListenOn(ctx, pool, log, FeatureChannel, func(string) {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	})
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		case <-tick.C:
+		}
+		start := time.Now()
+		n, err := Drain(ctx, pool)
+		switch {
+		case err != nil && !errors.Is(err, context.Canceled):
+			log.Error("building queued parcel features failed; retrying at the next notice", "err", err)
+		case n > 0:
+			log.Info("queued parcel features built", "features", n, "seconds", time.Since(start).Seconds())
+		}
+	}
 }

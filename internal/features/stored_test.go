@@ -31,6 +31,14 @@ func TestStoredBuildIsCurrent(t *testing.T) {
 			t.Errorf("parcel_feature_build does not run features.%s(): a migration must redefine it (see the comment of this test)", name)
 		}
 	}
+	for fn, q := range map[string]string{"parcel_feature_rows": features.BuildSQL(), "parcel_feature_refresh": features.StaleSQL()} {
+		if err := pool.QueryRow(context.Background(), `SELECT prosrc FROM pg_proc WHERE proname = $1`, fn).Scan(&src); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(src, q) {
+			t.Errorf("%s does not run the query of this code: a migration must redefine it (see the comment of this test)", fn)
+		}
+	}
 }
 
 // lookup is the text of the feature /api/v1/parcels/{code} answers, read on the pool (another
@@ -65,9 +73,31 @@ func noDrift(t *testing.T, pool *pgxpool.Pool, after string) {
 // recompute under it commits), as when features were built per request.
 func TestStoredFeatureChangesWithItsWriter(t *testing.T) {
 	t.Parallel()
+	changesWithItsWriter(t, false)
+}
+
+// TestQueuedFeatureChangesWithItsWriter: the same writes as large ones (every write's features
+// queued for the builder instead of built at commit): a reader still sees the new feature the
+// moment the write commits, built by the reading query, and the builder then stores exactly
+// those bytes.
+func TestQueuedFeatureChangesWithItsWriter(t *testing.T) {
+	t.Parallel()
+	changesWithItsWriter(t, true)
+}
+
+func changesWithItsWriter(t *testing.T, queued bool) {
 	pool := pgtest.New(t)
 	ctx := context.Background()
+	if queued {
+		if _, err := pool.Exec(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ecocomp.feature_sync_max = 0', current_database()); END $$`); err != nil {
+			t.Fatal(err)
+		}
+		pool.Reset()
+	}
 	loadGrid(t, pool)
+	if queued {
+		drain(t, pool, "loading the grid")
+	}
 	noDrift(t, pool, "loading the grid")
 	sw, nw, mid := code(0, 0), code(0, 2), code(1, 1)
 
@@ -101,6 +131,15 @@ func TestStoredFeatureChangesWithItsWriter(t *testing.T) {
 			}
 		}
 		noDrift(t, pool, name)
+		if queued && len(want) > 0 {
+			if queuedFeatures(t, pool) == 0 {
+				t.Errorf("%s: nothing queued; the write should have left its features to the builder", name)
+			}
+			drain(t, pool, name)
+			if built := lookup(t, pool, code); built != after {
+				t.Errorf("%s: the builder stored another feature than the one read while it was queued:\n%s\n%s", name, built, after)
+			}
+		}
 	}
 
 	write("a new parcel version", mid, func(tx pgx.Tx) error {
@@ -143,10 +182,25 @@ func TestStoredFeatureChangesWithItsWriter(t *testing.T) {
 	if _, err := recompute.All(ctx, pool, 2026); err != nil {
 		t.Fatal(err)
 	}
-	if after := lookup(t, pool, nw); strings.Contains(after, `"eligible": null`) || strings.Contains(after, `"status": null`) {
+	after := lookup(t, pool, nw)
+	if strings.Contains(after, `"eligible": null`) || strings.Contains(after, `"status": null`) {
 		t.Errorf("no verdict in the feature right after the recompute committed:\n%s", after)
 	}
+	var want int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE eligible) FROM parcel_eligibility
+		WHERE policy_version_id = (SELECT policy_version_id FROM recompute_run WHERE scope = 'all' ORDER BY id DESC LIMIT 1)`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(eligibleCodes(t, pool)); got != want {
+		t.Errorf("right after the recompute committed, the eligible filter found %d parcels; the verdicts say %d", got, want)
+	}
 	noDrift(t, pool, "a recompute")
+	if queued {
+		drain(t, pool, "a recompute")
+		if built := lookup(t, pool, nw); built != after {
+			t.Errorf("after a recompute, the builder stored another feature than the one read while it was queued")
+		}
+	}
 
 	write("the zone removed", sw, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM zone`)
@@ -165,6 +219,39 @@ func TestStoredFeatureChangesWithItsWriter(t *testing.T) {
 		t.Errorf("a deleted parcel still has a feature: %.200s", got)
 	}
 	noDrift(t, pool, "a deleted parcel")
+}
+
+// drain runs the builder and fails unless the queue is then empty and nothing drifted.
+func drain(t *testing.T, pool *pgxpool.Pool, after string) {
+	t.Helper()
+	if _, err := features.Drain(context.Background(), pool); err != nil {
+		t.Fatalf("drain after %s: %v", after, err)
+	}
+	if n := queuedFeatures(t, pool); n != 0 {
+		t.Errorf("after draining, %d features are still queued", n)
+	}
+	noDrift(t, pool, after+" and the builder")
+}
+
+func queuedFeatures(t *testing.T, pool *pgxpool.Pool) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM parcel_feature_queue`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// eligibleCodes are the codes of the parcels the eligible=true filter finds.
+func eligibleCodes(t *testing.T, pool *pgxpool.Pool) []string {
+	t.Helper()
+	yes := true
+	var b strings.Builder
+	if _, err := features.Parcels.Stream(context.Background(), pool, features.Filter{Eligible: &yes},
+		features.Shape{CRS: features.CRS84}, 0, nil, &b); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(b.String(), `"type":"Feature"`)[1:]
 }
 
 // TestStoredFeatureRepairs: Rebuild writes what is missing or wrong, and only that.

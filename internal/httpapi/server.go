@@ -23,6 +23,7 @@ import (
 	"github.com/wuyuan-forestry/ecocomp/internal/apperr"
 	"github.com/wuyuan-forestry/ecocomp/internal/auth"
 	"github.com/wuyuan-forestry/ecocomp/internal/config"
+	"github.com/wuyuan-forestry/ecocomp/internal/features"
 	"github.com/wuyuan-forestry/ecocomp/internal/jobs"
 	"github.com/wuyuan-forestry/ecocomp/internal/postgis"
 	"github.com/wuyuan-forestry/ecocomp/internal/tiles"
@@ -84,7 +85,8 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 }
 
 // Start runs what the server does in the background until ctx ends: it listens for change
-// notices (imports, policy loads, recomputes) and drops the cached tiles and extent on each.
+// notices (imports, policy loads, recomputes) and drops the cached tiles and extent on each, and
+// it builds the parcel features a large write queued (features.Keep).
 func (s *Server) Start(ctx context.Context) {
 	go postgis.Listen(ctx, s.pool, s.log, func(payload string) {
 		s.tiles.Invalidate()
@@ -95,6 +97,7 @@ func (s *Server) Start(ctx context.Context) {
 			s.log.Info("change notice: cached tiles dropped", "notice", payload)
 		}
 	})
+	go features.Keep(ctx, s.pool, s.log)
 }
 
 type routeKey struct{}

@@ -17,10 +17,15 @@ const ChangeChannel = "ecocomp_change"
 // connection made like the pool's. After every (re)connection it calls onChange("") once, since
 // something may have changed while nobody listened.
 func Listen(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, onChange func(payload string)) {
+	ListenOn(ctx, pool, log, ChangeChannel, onChange)
+}
+
+// ListenOn is Listen on another channel.
+func ListenOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, channel string, onChange func(payload string)) {
 	for ctx.Err() == nil {
 		conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 		if err == nil {
-			_, err = conn.Exec(ctx, "LISTEN "+ChangeChannel)
+			_, err = conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize())
 		}
 		if err == nil {
 			onChange("")
@@ -39,7 +44,7 @@ func Listen(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, onChange 
 		if ctx.Err() != nil {
 			return
 		}
-		log.Warn("change listener lost its connection; retrying", "err", err)
+		log.Warn("listener lost its connection; retrying", "channel", channel, "err", err)
 		select {
 		case <-ctx.Done():
 		case <-time.After(2 * time.Second):
