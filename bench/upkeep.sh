@@ -5,7 +5,9 @@
 # the wall time it prints the time PostgreSQL spent in each trigger function (track_functions):
 # parcel_feature_* (stored parcel features, migrations 00037/00040) and parcel_stats_* (00033).
 # A NAME ending in -bare runs its binary with those triggers disabled: the import as it would be
-# without stored features and statistics, on the same build.
+# without stored features and statistics, on the same build. Since migration 00041 a large
+# import queues its parcel features for the server's builder: the script then starts
+# `ecocomp serve` on the imported county and prints how long its builder took to empty the queue.
 #   bench/upkeep.sh ZIP MAPPING ROUNDS NAME=BINARY...
 #   e.g. bench/upkeep.sh /tmp/imp/wuyuan.zip /tmp/imp/mapping.json 2 base=/tmp/ecocomp-2735fb8 main=bench/out/ecocomp
 # (the zip and mapping as bench/import.sh writes them; binaries built with `go build ./cmd/ecocomp`
@@ -41,7 +43,17 @@ for round in $(seq "$ROUNDS"); do
         sleep 1 # the import's session reports its function times when it ends
         fns=$(psql "$url" -Atc "SELECT string_agg(funcname || ' ' || round((total_time / 1000)::numeric, 1) || ' s', ', ' ORDER BY total_time DESC)
             FROM pg_stat_user_functions WHERE funcname ~ '^parcel_(feature|stats)_' AND total_time >= 50")
-        echo "round $round $name: import $(cat "$W/time") s; in triggers: ${fns:-none}"
+        built=
+        if [ "$(psql "$url" -Atc "SELECT to_regclass('parcel_feature_queue') IS NOT NULL AND EXISTS (SELECT 1 FROM parcel_feature_queue)")" = t ]; then
+            port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+            start=$(date +%s.%N)
+            DATABASE_URL=$url ECOCOMP_ADDR=127.0.0.1:$port "$bin" serve >"$W/serve.log" 2>&1 &
+            spid=$!
+            while [ "$(psql "$url" -Atc "SELECT EXISTS (SELECT 1 FROM parcel_feature_queue)")" = t ]; do sleep 0.2; done
+            built="; the server's builder then built the queued features in $(python3 -c "import time; print(round(time.time() - $start, 1))") s"
+            kill $spid; wait $spid 2>/dev/null || true
+        fi
+        echo "round $round $name: import $(cat "$W/time") s; in triggers: ${fns:-none}$built"
         psql "$ADMIN_URL" -qc "DROP DATABASE $db WITH (FORCE)"
     done
 done

@@ -2,6 +2,7 @@ package features_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -275,4 +276,55 @@ func TestStoredFeatureRepairs(t *testing.T) {
 		t.Errorf("rebuild wrote %d features; want 2", n)
 	}
 	noDrift(t, pool, "a rebuild")
+}
+
+// TestBuilderRacesWriters: builders drain the queue while writers keep changing parcels whose
+// features are queued. Every feature read right after its write commits shows that write, and
+// when all is done no stored feature is older than its data: a batch never stores a feature
+// built before a writer's change committed.
+func TestBuilderRacesWriters(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ecocomp.feature_sync_max = 0', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	pool.Reset()
+	loadGrid(t, pool)
+
+	done := make(chan struct{})
+	builders := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					builders <- nil
+					return
+				default:
+				}
+				if _, err := features.Drain(ctx, pool); err != nil {
+					builders <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range 60 {
+		c := code(i%3, (i/3)%3)
+		area := fmt.Sprintf("%d.%04d", 1+i/10, i)
+		if _, err := pool.Exec(ctx, `UPDATE parcel SET mian_ji = $2 WHERE code = $1 AND valid_to IS NULL`, c, area); err != nil {
+			t.Fatal(err)
+		}
+		if got := lookup(t, pool, c); !strings.Contains(got, `"mian_ji": `+area) {
+			t.Fatalf("write %d: the feature read right after the commit lacks mian_ji %s:\n%.300s", i, area, got)
+		}
+	}
+	close(done)
+	for range 2 {
+		if err := <-builders; err != nil {
+			t.Fatal(err)
+		}
+	}
+	drain(t, pool, "60 writes racing two builders")
 }
