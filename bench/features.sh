@@ -92,7 +92,7 @@ for port in $OLD_PORT $NEW_PORT; do
     for i in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 done
 # Features a large write queued (migration 00041) are built by the new server's builder first.
-while [ "$(psql "$URL" -Atqc "SELECT to_regclass('parcel_feature_queue') IS NOT NULL AND EXISTS (SELECT 1 FROM parcel_feature_queue)")" = t ]; do sleep 1; done
+while [ "$(psql "$URL" -Atqc "SELECT EXISTS (SELECT 1 FROM parcel_feature_queue)")" = t ]; do sleep 1; done
 
 RES=$OUT/features-results.txt
 : > "$RES"

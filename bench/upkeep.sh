@@ -44,7 +44,8 @@ for round in $(seq "$ROUNDS"); do
         fns=$(psql "$url" -Atc "SELECT string_agg(funcname || ' ' || round((total_time / 1000)::numeric, 1) || ' s', ', ' ORDER BY total_time DESC)
             FROM pg_stat_user_functions WHERE funcname ~ '^parcel_(feature|stats)_' AND total_time >= 50")
         built=
-        if [ "$(psql "$url" -Atc "SELECT to_regclass('parcel_feature_queue') IS NOT NULL AND EXISTS (SELECT 1 FROM parcel_feature_queue)")" = t ]; then
+        if [ "$(psql "$url" -Atc "SELECT to_regclass('parcel_feature_queue') IS NOT NULL")" = t ] &&
+           [ "$(psql "$url" -Atc "SELECT EXISTS (SELECT 1 FROM parcel_feature_queue)")" = t ]; then
             port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
             start=$(date +%s.%N)
             DATABASE_URL=$url ECOCOMP_ADDR=127.0.0.1:$port "$bin" serve >"$W/serve.log" 2>&1 &
