@@ -90,10 +90,7 @@ func changesWithItsWriter(t *testing.T, queued bool) {
 	pool := pgtest.New(t)
 	ctx := context.Background()
 	if queued {
-		if _, err := pool.Exec(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ecocomp.feature_sync_max = 0', current_database()); END $$`); err != nil {
-			t.Fatal(err)
-		}
-		pool.Reset()
+		queueEveryWrite(t, pool)
 	}
 	loadGrid(t, pool)
 	if queued {
@@ -222,6 +219,16 @@ func changesWithItsWriter(t *testing.T, queued bool) {
 	noDrift(t, pool, "a deleted parcel")
 }
 
+// queueEveryWrite makes every write on pool's database leave its features to the builder, as
+// a write of more than 2,000 features does.
+func queueEveryWrite(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	if _, err := pool.Exec(context.Background(), `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ecocomp.feature_sync_max = 0', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	pool.Reset() // connections read the setting when they open
+}
+
 // drain runs the builder and fails unless the queue is then empty and nothing drifted.
 func drain(t *testing.T, pool *pgxpool.Pool, after string) {
 	t.Helper()
@@ -286,10 +293,7 @@ func TestBuilderRacesWriters(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.New(t)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ecocomp.feature_sync_max = 0', current_database()); END $$`); err != nil {
-		t.Fatal(err)
-	}
-	pool.Reset()
+	queueEveryWrite(t, pool)
 	loadGrid(t, pool)
 
 	done := make(chan struct{})
