@@ -3,6 +3,8 @@ package features_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -331,4 +333,42 @@ func TestBuilderRacesWriters(t *testing.T) {
 		}
 	}
 	drain(t, pool, "60 writes racing two builders")
+}
+
+// TestKeepBuildsOnNotice: the server's builder drains what is queued when it starts, and what a
+// later write queues as soon as that write's notice arrives (not at its five-minute tick).
+func TestKeepBuildsOnNotice(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	queueEveryWrite(t, pool)
+	loadGrid(t, pool)
+	if queuedFeatures(t, pool) == 0 {
+		t.Fatal("loading the grid queued nothing")
+	}
+	go features.Keep(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	emptied := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for queuedFeatures(t, pool) > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the builder left %d features queued for 20 s", what, queuedFeatures(t, pool))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		noDrift(t, pool, what)
+	}
+	emptied("starting the builder")
+	if _, err := pool.Exec(ctx, `UPDATE admin_unit SET name = '新紫阳镇' WHERE code = '361130100'`); err != nil {
+		t.Fatal(err)
+	}
+	emptied("a township renamed while the builder runs")
+	var stored int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM parcel_feature WHERE properties LIKE '%新紫阳镇%'`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 9 {
+		t.Errorf("%d of 9 stored features show the new township name", stored)
+	}
 }
