@@ -12,10 +12,18 @@
 CREATE TABLE parcel_feature_queue (parcel_id bigint PRIMARY KEY);
 
 -- parcel_feature_rows(ids) is the stored form of the current parcels among ids, built now and
--- written nowhere: what a reader shows for a parcel whose feature is queued.
+-- written nowhere: what a reader shows for a parcel whose feature is queued (features.RowsSQL,
+-- the build of 00037 finding its parcels by index). PL/pgSQL keeps its plan for the session
+-- (an SQL function was planned again by every query that called it: 2 ms a lookup), and the
+-- planner costs a call as one row, so a query that may call it is not JIT-compiled as if it
+-- built every feature it reads.
 -- +goose StatementBegin
 CREATE FUNCTION parcel_feature_rows(ids bigint[]) RETURNS TABLE (parcel_id bigint, inputs text, eligible boolean,
-    geometry text, properties text, properties_zones text) LANGUAGE sql STABLE SET jit = off AS $build$WITH d AS (SELECT jsonb_object_agg(scheme || '|' || field || '|' || code, label_zh) AS m FROM code_dictionary)
+    geometry text, properties text, properties_zones text) LANGUAGE plpgsql STABLE ROWS 1
+    SET plan_cache_mode = force_generic_plan SET jit = off AS $f$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY WITH d AS (SELECT jsonb_object_agg(scheme || '|' || field || '|' || code, label_zh) AS m FROM code_dictionary)
 SELECT p.id, concat_ws('|', p.xmin::text, el.eligible, el.status, el.priority,
 	(SELECT string_agg(o.zone_id || ':' || o.overlap_m2 || ':' || o.share, ',' ORDER BY o.zone_id) FROM parcel_zone_overlap o WHERE o.parcel_id = p.id)), el.eligible, ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), 7, 0),
 	CASE WHEN p.extra = '{}' THEN x.j::text ELSE left(x.j::text, -1) || ',' || substr(p.extra::text, 2) END,
@@ -80,7 +88,9 @@ CROSS JOIN LATERAL (SELECT json_build_object(
 	'eligible', el.eligible,
 	'status', el.status,
 	'priority', el.priority) AS j OFFSET 0) x
-WHERE p.valid_to IS NULL AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))$build$;
+WHERE p.valid_to IS NULL AND p.id = ANY($1::bigint[]);
+END
+$f$;
 -- +goose StatementEnd
 
 -- The rebuild at commit (00037), now building at once only a few features.

@@ -22,6 +22,8 @@ type Options struct {
 	CRS features.CRS
 	// Now stamps the file; zero means time.Now.
 	Now time.Time
+	// Built builds the features in the export's query (features.Shape.Built).
+	Built bool
 }
 
 // FileName is the download's name: what, where (the township asked for, else the code of the
@@ -90,7 +92,7 @@ func Parcels(ctx context.Context, db features.Querier, o Options, w io.Writer) (
 	}
 	// Replace the closing brace with the opening of the features array.
 	b = append(b[:len(b)-1], []byte(`,"features":[`)...)
-	page, err := features.Parcels.Stream(ctx, db, o.Filter, features.Shape{CRS: crs}, 0, b, w)
+	page, err := features.Parcels.Stream(ctx, db, o.Filter, features.Shape{CRS: crs, Built: o.Built}, 0, b, w)
 	if err != nil {
 		return page.N, err
 	}

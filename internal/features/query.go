@@ -66,6 +66,10 @@ type Filter struct {
 type Shape struct {
 	CRS       CRS
 	WithZones bool // add each parcel's zone overlaps (area name, zone kind, overlap 亩)
+	// Built builds every parcel feature in the query instead of reading the stored ones: for
+	// reads of many parcels while the builder has features queued, when one set-based build
+	// is faster than building each queued feature apart (Builder.Busy).
+	Built bool
 }
 
 // args collects bound parameters; values never enter the SQL text.
@@ -282,7 +286,7 @@ func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
 	}
 	if f.Eligible != nil && c.eligible != "" {
 		e := c.eligible
-		if c.stored {
+		if c.stored && !s.Built {
 			e = storedEligible
 		}
 		where = append(where, fmt.Sprintf(e, a.add(*f.Eligible)))
@@ -297,7 +301,7 @@ func (c *Collection) SQL(f Filter, s Shape) (string, []any) {
 	if crs.SRID == 0 {
 		crs = CRS84
 	}
-	if c.stored {
+	if c.stored && !s.Built {
 		return storedSQL(c, where, s.WithZones && c.zones != "", crs, f.Limit, a)
 	}
 	q := `WITH d AS (SELECT jsonb_object_agg(scheme || '|' || field || '|' || code, label_zh) AS m FROM code_dictionary)

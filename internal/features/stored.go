@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,7 +31,9 @@ import (
 // after the commit, in batches. A reader never sees a stale feature: a parcel without a stored
 // one is built by the reading query itself (parcel_feature_rows, the same build), so a change is
 // visible exactly when the write that caused it commits, and only its speed waits for the
-// builder. An import thus pays at commit for a fingerprint check and a queue insert instead of
+// builder. While the server's builder may have features queued (Builder.Busy), its pages and
+// exports build every feature in their query instead (Shape.Built), as before stored features:
+// one set-based build beats building each queued feature apart. An import thus pays at commit for a fingerprint check and a queue insert instead of
 // building 100,000 features.
 //
 // The rebuild is the SQL of BuildSQL and StaleSQL, written into parcel_feature_build (migration
@@ -90,6 +93,14 @@ SELECT p.id, ` + inputsSQL + `, el.eligible, ` + geomExpr("p.geom", CRS84) + `,
 FROM ` + c.from + `
 CROSS JOIN LATERAL (SELECT ` + c.props + ` AS j OFFSET 0) x
 WHERE ` + c.current + ` AND ($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))`
+}
+
+// RowsSQL is BuildSQL for the parcels whose ids are in the bigint[] $1, never all of them: the
+// body of parcel_feature_rows, which a reader calls once per queued parcel. Its plan is generic
+// (kept for the session), and BuildSQL's "$1 IS NULL OR" would make that plan scan every parcel
+// per call.
+func RowsSQL() string {
+	return strings.Replace(BuildSQL(), "($1::bigint[] IS NULL OR p.id = ANY($1::bigint[]))", "p.id = ANY($1::bigint[])", 1)
 }
 
 // StaleSQL is the query of the parcels among the same ones as BuildSQL whose feature is due:
@@ -202,11 +213,22 @@ SELECT count(*), coalesce(parcel_feature_build(coalesce(array_agg(parcel_id), '{
 	})
 }
 
-// Keep is the server's builder: it drains the queue when it starts, whenever a write says it
-// queued features, and every few minutes in case a notice was missed, until ctx ends.
-func Keep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+// Builder is the server's builder of queued features.
+type Builder struct {
+	idle atomic.Bool // the queue was empty when the builder last looked and no notice came since
+}
+
+// Busy says features may be queued: from the builder's start until its first drain, and from
+// a write's notice until the drain it woke ends. Readers of many parcels then build them in
+// their query (Shape.Built); either way they see current features.
+func (b *Builder) Busy() bool { return !b.idle.Load() }
+
+// Keep drains the queue when it starts, whenever a write says it queued features, and every
+// few minutes in case a notice was missed, until ctx ends.
+func (b *Builder) Keep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
 	kick := make(chan struct{}, 1)
 	go postgis.ListenOn(ctx, pool, log, FeatureChannel, func(string) {
+		b.idle.Store(false)
 		select {
 		case kick <- struct{}{}:
 		default:
@@ -223,6 +245,9 @@ func Keep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
 		}
 		start := time.Now()
 		n, err := Drain(ctx, pool)
+		if err == nil && len(kick) == 0 {
+			b.idle.Store(true)
+		}
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Error("building queued parcel features failed; retrying at the next notice", "err", err)

@@ -34,7 +34,7 @@ func TestStoredBuildIsCurrent(t *testing.T) {
 			t.Errorf("parcel_feature_build does not run features.%s(): a migration must redefine it (see the comment of this test)", name)
 		}
 	}
-	for fn, q := range map[string]string{"parcel_feature_rows": features.BuildSQL(), "parcel_feature_refresh": features.StaleSQL()} {
+	for fn, q := range map[string]string{"parcel_feature_rows": features.RowsSQL(), "parcel_feature_refresh": features.StaleSQL()} {
 		if err := pool.QueryRow(context.Background(), `SELECT prosrc FROM pg_proc WHERE proname = $1`, fn).Scan(&src); err != nil {
 			t.Fatal(err)
 		}
@@ -195,6 +195,7 @@ func changesWithItsWriter(t *testing.T, queued bool) {
 		t.Errorf("right after the recompute committed, the eligible filter found %d parcels; the verdicts say %d", got, want)
 	}
 	noDrift(t, pool, "a recompute")
+	sameBuiltAndStored(t, pool, "a recompute")
 	if queued {
 		drain(t, pool, "a recompute")
 		if built := lookup(t, pool, nw); built != after {
@@ -229,6 +230,27 @@ func queueEveryWrite(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 	pool.Reset() // connections read the setting when they open
+}
+
+// sameBuiltAndStored fails unless every parcel's feature, read as stored (queued ones built by
+// the reader) and built in the query (Shape.Built), is the same text, with and without zones.
+func sameBuiltAndStored(t *testing.T, pool *pgxpool.Pool, after string) {
+	t.Helper()
+	for _, zones := range []bool{false, true} {
+		var stored, built strings.Builder
+		for _, x := range []struct {
+			built bool
+			w     *strings.Builder
+		}{{false, &stored}, {true, &built}} {
+			if _, err := features.Parcels.Stream(context.Background(), pool, features.Filter{},
+				features.Shape{CRS: features.CRS84, WithZones: zones, Built: x.built}, 0, nil, x.w); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if stored.Len() == 0 || stored.String() != built.String() {
+			t.Errorf("after %s (zones %v), the stored features and the ones built by the query differ:\n%.400s\n%.400s", after, zones, stored.String(), built.String())
+		}
+	}
 }
 
 // drain runs the builder and fails unless the queue is then empty and nothing drifted.
@@ -347,7 +369,11 @@ func TestKeepBuildsOnNotice(t *testing.T) {
 	if queuedFeatures(t, pool) == 0 {
 		t.Fatal("loading the grid queued nothing")
 	}
-	go features.Keep(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var b features.Builder
+	if !b.Busy() {
+		t.Error("a builder that has not drained yet says nothing is queued")
+	}
+	go b.Keep(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	emptied := func(what string) {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)
@@ -360,6 +386,11 @@ func TestKeepBuildsOnNotice(t *testing.T) {
 		noDrift(t, pool, what)
 	}
 	emptied("starting the builder")
+	for deadline := time.Now().Add(5 * time.Second); b.Busy(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the builder emptied the queue but still says features may be queued")
+		}
+	}
 	if _, err := pool.Exec(ctx, `UPDATE admin_unit SET name = '新紫阳镇' WHERE code = '361130100'`); err != nil {
 		t.Fatal(err)
 	}

@@ -111,6 +111,7 @@ func (s *Server) streamOne(w http.ResponseWriter, r *http.Request, c *features.C
 // when given, writes the members that follow the features (paging links).
 func (s *Server) streamCollection(w http.ResponseWriter, r *http.Request, c *features.Collection, f features.Filter, shape features.Shape, max int, tail func(features.Page) string) error {
 	w.Header().Set("Content-Type", geoJSON)
+	shape.Built = s.builder.Busy()
 	if shape.CRS.SRID != 0 && shape.CRS != features.CRS84 {
 		w.Header().Set("Content-Crs", "<"+shape.CRS.URI+">")
 	}
@@ -202,7 +203,8 @@ func (s *Server) exportParcels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o := export.Options{Filter: features.Filter{BBox: bbox, Township: township, Eligible: eligible}, CRS: crs, Now: time.Now()}
+	o := export.Options{Filter: features.Filter{BBox: bbox, Township: township, Eligible: eligible}, CRS: crs, Now: time.Now(),
+		Built: s.builder.Busy()}
 	name, err := export.FileName(r.Context(), s.pool, o)
 	if err != nil {
 		return err

@@ -41,7 +41,8 @@ type Server struct {
 	limits  *limiter
 	extent  extentCache
 	tiles   *tiles.Service
-	jobs    *jobs.Runner // the import workers (imports.go)
+	builder features.Builder // builds the parcel features large writes queue (Start)
+	jobs    *jobs.Runner     // the import workers (imports.go)
 }
 
 // New builds the server's routes on pool.
@@ -97,7 +98,7 @@ func (s *Server) Start(ctx context.Context) {
 			s.log.Info("change notice: cached tiles dropped", "notice", payload)
 		}
 	})
-	go features.Keep(ctx, s.pool, s.log)
+	go s.builder.Keep(ctx, s.pool, s.log)
 }
 
 type routeKey struct{}
