@@ -33,8 +33,8 @@ import (
 // visible exactly when the write that caused it commits, and only its speed waits for the
 // builder. While the server's builder may have features queued (Builder.Busy), its pages and
 // exports build every feature in their query instead (Shape.Built), as before stored features:
-// one set-based build beats building each queued feature apart. An import thus pays at commit for a fingerprint check and a queue insert instead of
-// building 100,000 features.
+// one set-based build beats building each queued feature apart. An import thus pays at commit
+// for a fingerprint check and a queue insert instead of building 100,000 features.
 //
 // The rebuild is the SQL of BuildSQL and StaleSQL, written into parcel_feature_build (migration
 // 00037, redefined by 00040), parcel_feature_rows and parcel_feature_refresh (00041): when
@@ -215,20 +215,21 @@ SELECT count(*), coalesce(parcel_feature_build(coalesce(array_agg(parcel_id), '{
 
 // Builder is the server's builder of queued features.
 type Builder struct {
-	idle atomic.Bool // the queue was empty when the builder last looked and no notice came since
+	notices atomic.Uint64 // notices of queued features received (and listener reconnections)
+	drained atomic.Uint64 // 1 + the notices counted when the last drain that emptied the queue began
 }
 
 // Busy says features may be queued: from the builder's start until its first drain, and from
-// a write's notice until the drain it woke ends. Readers of many parcels then build them in
-// their query (Shape.Built); either way they see current features.
-func (b *Builder) Busy() bool { return !b.idle.Load() }
+// a write's notice until a drain begun after it ends. Readers of many parcels then build them
+// in their query (Shape.Built); either way they see current features.
+func (b *Builder) Busy() bool { return b.drained.Load() != b.notices.Load()+1 }
 
 // Keep drains the queue when it starts, whenever a write says it queued features, and every
 // few minutes in case a notice was missed, until ctx ends.
 func (b *Builder) Keep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
 	kick := make(chan struct{}, 1)
 	go postgis.ListenOn(ctx, pool, log, FeatureChannel, func(string) {
-		b.idle.Store(false)
+		b.notices.Add(1)
 		select {
 		case kick <- struct{}{}:
 		default:
@@ -243,10 +244,10 @@ func (b *Builder) Keep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger
 		case <-kick:
 		case <-tick.C:
 		}
-		start := time.Now()
+		start, seen := time.Now(), b.notices.Load()
 		n, err := Drain(ctx, pool)
-		if err == nil && len(kick) == 0 {
-			b.idle.Store(true)
+		if err == nil {
+			b.drained.Store(seen + 1)
 		}
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
