@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -201,11 +200,14 @@ SELECT count(*), coalesce(parcel_feature_build(coalesce(array_agg(parcel_id), '{
 	if total == 0 {
 		return 0, nil
 	}
+	// The features of parcel versions a bulk write retired (its commit left them to the builder).
 	return total, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		for _, q := range []string{`SELECT pg_advisory_xact_lock(` + strconv.Itoa(featureLock) + `)`,
-			`DELETE FROM parcel_feature f WHERE NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL)`,
-			`DELETE FROM parcel_feature_input f WHERE NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL)`} {
-			if _, err := tx.Exec(ctx, q); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, featureLock); err != nil {
+			return err
+		}
+		for _, table := range []string{"parcel_feature", "parcel_feature_input"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` f
+WHERE NOT EXISTS (SELECT 1 FROM parcel p WHERE p.id = f.parcel_id AND p.valid_to IS NULL)`); err != nil {
 				return err
 			}
 		}
