@@ -87,7 +87,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg config.Config) *Server {
 
 // Start runs what the server does in the background until ctx ends: it listens for change
 // notices (imports, policy loads, recomputes) and drops the cached tiles and extent on each, and
-// it builds the parcel features a large write queued (features.Keep).
+// it builds the parcel features a large write queued (features.Builder).
 func (s *Server) Start(ctx context.Context) {
 	go postgis.Listen(ctx, s.pool, s.log, func(payload string) {
 		s.tiles.Invalidate()
