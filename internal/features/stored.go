@@ -164,10 +164,10 @@ SELECT (SELECT count(*) FROM b FULL JOIN parcel_feature f USING (parcel_id)
 // FeatureChannel is the NOTIFY channel on which a write that queued features says how many.
 const FeatureChannel = "ecocomp_feature"
 
-// featureLock is the advisory lock a writer's commit-time rebuild and each builder batch hold
+// FeatureLock is the advisory lock a writer's commit-time rebuild and each builder batch hold
 // (migration 00041), so that a batch never stores a feature built from data a writer changed
 // and committed during the batch.
-const featureLock = 7318180001
+const FeatureLock = 7318180001
 
 // DrainBatch is how many queued features one builder transaction builds: about half a second
 // of work, the longest a writer's commit waits for the builder.
@@ -182,7 +182,7 @@ func Drain(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
 	for {
 		var n, built int64
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, featureLock); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, FeatureLock); err != nil {
 				return err
 			}
 			return tx.QueryRow(ctx, `WITH q AS (DELETE FROM parcel_feature_queue WHERE parcel_id IN
@@ -202,7 +202,7 @@ SELECT count(*), coalesce(parcel_feature_build(coalesce(array_agg(parcel_id), '{
 	}
 	// The features of parcel versions a bulk write retired (its commit left them to the builder).
 	return total, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, featureLock); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, FeatureLock); err != nil {
 			return err
 		}
 		for _, table := range []string{"parcel_feature", "parcel_feature_input"} {

@@ -42,6 +42,13 @@ func TestStoredBuildIsCurrent(t *testing.T) {
 			t.Errorf("%s does not run the query of this code: a migration must redefine it (see the comment of this test)", fn)
 		}
 	}
+	// Writers and the builder must take the same lock, or a batch may store a stale feature.
+	if err := pool.QueryRow(context.Background(), `SELECT prosrc FROM pg_proc WHERE proname = 'parcel_feature_refresh'`).Scan(&src); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(src, fmt.Sprintf("pg_advisory_xact_lock(%d)", features.FeatureLock)) {
+		t.Errorf("parcel_feature_refresh does not take features.FeatureLock (%d), the lock the builder takes", features.FeatureLock)
+	}
 }
 
 // lookup is the text of the feature /api/v1/parcels/{code} answers, read on the pool (another
